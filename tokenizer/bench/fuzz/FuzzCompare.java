@@ -24,7 +24,7 @@ import java.util.TreeMap;
  * fuzz-vs-reference.sh runs it).
  *
  * <pre>
- * texts TOKENIZER REF.jsonl [--tiktoken|--gguf [--regex-form TOKENIZER_JSON]]
+ * texts TOKENIZER REF.jsonl [--tiktoken|--gguf [--regex-form TOKENIZER_JSON --regex-own TOKENIZER_JSON]]
  *                                          compare with texts_ref.mjs output: ids with and without special tokens
  *                                          (and of the byte entry point where the text came from invalid UTF-8),
  *                                          decode of those ids (skip_special_tokens both ways) and of random ids,
@@ -38,8 +38,9 @@ import java.util.TreeMap;
  * (decode), {@code fim-control} (ids and skipping decodes that part at a user-defined fill-in-the-middle marker, which
  * llama.cpp makes control), {@code unicode16} (ids that part at a character new in Unicode 16), {@code regex-form}
  * (ids that llama.cpp's rewritten form of the vocabulary's regex, in the tokenizer.json {@code --regex-form} names,
- * gives too) and {@code ranged-white-space} (deepseek-llm's and deepseek-coder's ids that part in white space holding
- * a character of a range in their regexes).
+ * gives too, where the same vocabulary with its own regex, the tokenizer.json {@code --regex-own} names, gives
+ * Kindling's ids) and {@code ranged-white-space} (deepseek-llm's and deepseek-coder's ids that part in white space
+ * holding a character of a range in their regexes).
  */
 public class FuzzCompare {
     static final int SHOW = 8;
@@ -47,7 +48,7 @@ public class FuzzCompare {
     public static void main(String[] args) throws Exception {
         int bad = switch (args[0]) {
             case "texts" -> texts(Path.of(args[1]), Path.of(args[2]), Arrays.asList(args).contains("--tiktoken"),
-                    Arrays.asList(args).contains("--gguf"), option(args, "--regex-form"));
+                    Arrays.asList(args).contains("--gguf"), option(args, "--regex-form"), option(args, "--regex-own"));
             case "codepoints" -> codePoints(Path.of(args[1]));
             default -> throw new IllegalArgumentException("texts or codepoints, not " + args[0]);
         };
@@ -59,9 +60,14 @@ public class FuzzCompare {
      * encode(text, false, false); its encode(text, "all") is encode(text, add) with either add. llama.cpp's (--gguf) are
      * without BOS/EOS, parse_special false / true: encode(text, false, false) / encode(text, false, true).
      */
-    static int texts(Path tokenizerFile, Path ref, boolean tiktoken, boolean gguf, String regexForm) throws Exception {
+    static int texts(Path tokenizerFile, Path ref, boolean tiktoken, boolean gguf, String regexForm, String regexOwn)
+            throws Exception {
+        if ((regexForm == null) != (regexOwn == null)) {
+            throw new IllegalArgumentException("--regex-form and --regex-own go together: the regex-form rule needs both");
+        }
         Tokenizer tok = Tokenizer.load(tokenizerFile);
         Tokenizer form = regexForm == null ? null : Tokenizer.load(Path.of(regexForm));
+        Tokenizer own = regexOwn == null ? null : Tokenizer.load(Path.of(regexOwn));
         boolean rangedWhiteSpace = gguf && RANGED_WHITE_SPACE_PRE.contains(pre(tokenizerFile));
         ObjectMapper json = new ObjectMapper();
         Map<String, Integer> byCheck = new TreeMap<>();
@@ -81,16 +87,19 @@ public class FuzzCompare {
             List<String> failed = new ArrayList<>();
             StringBuilder detail = new StringBuilder();
             try {
-                Known plainKnown = gguf ? new Known(tok, text, form == null ? null : () -> form.encode(text, false, false), rangedWhiteSpace) : null;
+                Known plainKnown = gguf ? new Known(tok, text, form == null ? null : () -> form.encode(text, false, false),
+                        own == null ? null : () -> own.encode(text, false, false), rangedWhiteSpace) : null;
                 ids(failed, detail, "plain", plain, tiktoken || gguf ? tok.encode(text, false, false) : tok.encode(text, false),
                         plainKnown, known);
-                Known specialKnown = gguf ? new Known(tok, text, form == null ? null : () -> form.encode(text, false, true), rangedWhiteSpace) : null;
+                Known specialKnown = gguf ? new Known(tok, text, form == null ? null : () -> form.encode(text, false, true),
+                        own == null ? null : () -> own.encode(text, false, true), rangedWhiteSpace) : null;
                 ids(failed, detail, "special", special, gguf ? tok.encode(text, false, true) : tok.encode(text, true),
                         specialKnown, known);
                 if (r.hasNonNull("bytes")) {
                     byte[] utf8 = java.util.Base64.getDecoder().decode(r.get("bytes").asText());
                     text(failed, detail, "utf8Lossy", text, Utf8.decodeLossy(utf8));
-                    Known bytesKnown = gguf ? new Known(tok, Utf8.decodeLossy(utf8), form == null ? null : () -> form.encode(utf8, false), rangedWhiteSpace) : null;
+                    Known bytesKnown = gguf ? new Known(tok, Utf8.decodeLossy(utf8), form == null ? null : () -> form.encode(utf8, false),
+                            own == null ? null : () -> own.encode(utf8, false), rangedWhiteSpace) : null;
                     ids(failed, detail, "bytes", special, tok.encode(utf8, !gguf), bytesKnown, known);
                 }
                 if (r.hasNonNull("offsets")) {
@@ -160,15 +169,19 @@ public class FuzzCompare {
      *     next to one (the digit after one) or in the white space right before one (the space a word takes), which
      *     llama.cpp's Unicode 15.1 tables take for unassigned, where Kindling's (and HF's Oniguruma's) are Unicode 16's;</li>
      * <li>{@code regex-form}: the tokenizer.json of {@code --regex-form} (the same vocabulary with llama.cpp's rewritten
-     *     form of the regex in its Split, run by Kindling) gives llama.cpp's ids, so the difference is the regex's alone
-     *     (gpt-4o's and tekken's: a combining mark cut off its letter);</li>
-     * <li>{@code regex-form+unicode16}: that tokenizer.json's ids part from llama.cpp's as {@code unicode16} says;</li>
+     *     form of the regex in its Split, run by Kindling) gives llama.cpp's ids and the tokenizer.json of
+     *     {@code --regex-own} (the same vocabulary with its own regex) gives Kindling's, so the difference is the regex's
+     *     alone (gpt-4o's and tekken's: a combining mark cut off its letter), and Kindling's ids are the vocabulary's own
+     *     regex's, not another pre-tokenizer's;</li>
+     * <li>{@code regex-form+unicode16}: that tokenizer.json's ids part from llama.cpp's as {@code unicode16} says (and
+     *     the own regex's give Kindling's);</li>
      * <li>{@code ranged-white-space}: for a pre-tokenizer of {@link #RANGED_WHITE_SPACE_PRE}, the first token that
      *     differs starts in a run of white space that holds a character of {@link #isRangedWhiteSpace}, or right after
      *     such a run, which llama.cpp's regex steps do not see in the range that holds it.</li>
      * </ul>
      */
-    record Known(Tokenizer tok, String text, java.util.function.Supplier<int[]> regexForm, boolean rangedWhiteSpace) {
+    record Known(Tokenizer tok, String text, java.util.function.Supplier<int[]> regexForm,
+            java.util.function.Supplier<int[]> regexOwn, boolean rangedWhiteSpace) {
         String classOf(int[] expected, int[] got) {
             int d = 0;
             while (d < Math.min(expected.length, got.length) && expected[d] == got[d]) {
@@ -183,7 +196,7 @@ public class FuzzCompare {
             if (rangedWhiteSpace && partsAt(expected, got, FuzzCompare::inWhiteSpaceWithRangedOne)) {
                 return "ranged-white-space";
             }
-            if (regexForm == null) {
+            if (regexForm == null || !Arrays.equals(got, regexOwn.get())) {
                 return null;
             }
             int[] form = regexForm.get();

@@ -17,8 +17,8 @@
 # on any other mismatch, 0 where only known ones are left. FuzzCompare recognises each class by its own rule:
 # unicode16, ids that part at a character new in Unicode 16 (a Garay letter), unassigned in llama.cpp's Unicode 15.1
 # tables; regex-form, tekken's ids where GPT-4o's tokenizer.json with llama.cpp's rewritten Tekken regex in its Split
-# gives llama.cpp's ids too (Kindling runs Tekken's own regex; llama.cpp's form cuts a combining mark off the letter
-# before it); clean_spaces, a decode that llama.cpp's clean_spaces turns into llama.cpp's.
+# gives llama.cpp's ids too and the same with Tekken's own regex gives Kindling's (Kindling runs Tekken's own regex;
+# llama.cpp's form cuts a combining mark off the letter before it); clean_spaces, a decode that llama.cpp's clean_spaces turns into llama.cpp's.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 # shellcheck source=../unpack.sh
@@ -46,17 +46,24 @@ python3 -c 'import json, sys; print(json.dumps([json.loads(l)["text"] for f in s
 # llama-vocab.cpp's LLAMA_VOCAB_PRE_TYPE_TEKKEN regex: a letter is upper where it is no a-z, lower where no A-Z
 LLAMACPP_TEKKEN='[^\r\n\p{L}\p{N}]?((?=[\p{L}])([^a-z]))*((?=[\p{L}])([^A-Z]))+|[^\r\n\p{L}\p{N}]?((?=[\p{L}])([^a-z]))+((?=[\p{L}])([^A-Z]))*|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+'
 unpack_tokenizer "$DATA" "$WORK" gpt4o
-mkdir -p "$WORK/tekken-llamacpp-form"
-python3 -c 'import json, sys; t = json.load(open(sys.argv[1])); t["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"] = sys.argv[2]
-json.dump(t, open(sys.argv[3], "w"), ensure_ascii=False)' "$WORK/gpt4o/tokenizer.json" "$LLAMACPP_TEKKEN" \
-    "$WORK/tekken-llamacpp-form/tokenizer.json"
+# Tekken's own regex, the one Kindling runs: Scanners.TEKKEN_PATTERN, a Java string literal unescaped
+TEKKEN=$(python3 -c 'import re, sys; print(re.search(r"TEKKEN_PATTERN = \"((?:[^\"\\]|\\.)*)\";", open(sys.argv[1]).read()).group(1)
+.encode().decode("unicode_escape"))' tokenizer/src/main/java/dev/kindling/tokenizer/pretokenize/Scanners.java)
+# GPT-4o's tokenizer.json with regex $2 in its Split, written to $3
+with_regex() {
+  mkdir -p "$(dirname "$3")"
+  python3 -c 'import json, sys; t = json.load(open(sys.argv[1])); t["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"] = sys.argv[2]
+json.dump(t, open(sys.argv[3], "w"), ensure_ascii=False)' "$1" "$2" "$3"
+}
+with_regex "$WORK/gpt4o/tokenizer.json" "$LLAMACPP_TEKKEN" "$WORK/tekken-llamacpp-form/tokenizer.json"
+with_regex "$WORK/gpt4o/tokenizer.json" "$TEKKEN" "$WORK/tekken-own/tokenizer.json"
 
 status=0
 for spec in tekken:gpt4o deepseek-v3:llama3 default:llama3; do
   pre=${spec%%:*}
   vocab=${spec#*:}
   form=()
-  [ "$pre" = tekken ] && form=(--regex-form "$WORK/tekken-llamacpp-form/tokenizer.json")
+  [ "$pre" = tekken ] && form=(--regex-form "$WORK/tekken-llamacpp-form/tokenizer.json" --regex-own "$WORK/tekken-own/tokenizer.json")
   unpack_tokenizer "$DATA" "$WORK" "$vocab"
   gguf=$WORK/pre-$pre.gguf
   java -cp "$CP" dev.kindling.tokenizer.gguf.GgufOfTokenizerJson "$WORK/$vocab/tokenizer.json" "$pre" "$gguf"
