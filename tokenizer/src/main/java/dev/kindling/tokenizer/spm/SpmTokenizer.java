@@ -49,6 +49,8 @@ import java.util.OptionalInt;
  */
 public final class SpmTokenizer extends AbstractTokenizer {
     /** llama.cpp / GGUF token types. */
+    /** A GGUF token type of none of the others (llama.cpp's LLAMA_TOKEN_TYPE_UNDEFINED); sentencepiece has none. */
+    public static final int UNDEFINED = 0;
     public static final int NORMAL = 1;
     public static final int UNKNOWN = 2;
     public static final int CONTROL = 3;
@@ -339,6 +341,9 @@ public final class SpmTokenizer extends AbstractTokenizer {
             case UNUSED:
                 // llama.cpp's token_to_piece gives an unused token (a converter's [PADi]) no text; sentencepiece a piece's
                 return algorithm == Algorithm.LLAMA_CPP ? new byte[0] : p.replace(SPACE_MARK, ' ').getBytes(StandardCharsets.UTF_8);
+            case UNDEFINED:
+                // llama.cpp's token_to_piece gives text only to normal, control, unknown, user-defined and byte tokens
+                return algorithm == Algorithm.LLAMA_CPP ? new byte[0] : p.getBytes(StandardCharsets.UTF_8);
             case NORMAL:
                 return p.replace(SPACE_MARK, ' ').getBytes(StandardCharsets.UTF_8);
             case USER_DEFINED:

@@ -109,6 +109,30 @@ class GgufUnusedTokenTest {
         }
     }
 
+    /**
+     * A {@code llama} vocabulary's token of type UNDEFINED (0): llama.cpp's token_to_piece gives it no text (node-llama-cpp
+     * 3.21.1 detokenizes ggml-vocab-llama-spm.gguf with id 1000, "ied", made type 0, as "" and Hello/1000/▁world as
+     * "Hello world").
+     */
+    @Test
+    void aSentencePieceVocabularysUndefinedTokenDecodesAsNothing(@TempDir Path tmp) throws Exception {
+        Path file = tmp.resolve("llama-spm-undefined.gguf");
+        try (GgufFile spm = GgufFile.open(SharedData.require("llamacpp-vocab/ggml-vocab-llama-spm.gguf"))) {
+            int[] types = spm.getIntArray("tokenizer.ggml.token_type").clone();
+            types[1000] = 0;
+            GgufWriter w = new GgufWriter();
+            spm.metadata().forEach(w::put);
+            w.putI32s("tokenizer.ggml.token_type", types).write(file);
+        }
+        Tokenizer tok = Tokenizer.load(file);
+        int[] helloWorld = tok.encode("Hello world", false, false); // Hello, ▁world
+        assertEquals(2, helloWorld.length);
+        int[] around = {helloWorld[0], 1000, helloWorld[1]};
+        assertEquals("", tok.decode(new int[] {1000}, false));
+        assertEquals("Hello world", tok.decode(around, false));
+        assertEquals("Hello world", tok.decode(around, true));
+    }
+
     private static String[] append(String[] a, String last) {
         String[] out = Arrays.copyOf(a, a.length + 1);
         out[a.length] = last;
