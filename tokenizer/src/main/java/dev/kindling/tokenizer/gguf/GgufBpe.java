@@ -138,6 +138,7 @@ final class GgufBpe {
                 specials.add(new AddedToken(i, tokens[i], false, false, false, false, t != SpmTokenizer.USER_DEFINED));
             }
         }
+        // no BOS/EOS without their keys, so then no BOS is added either; llama.cpp's gpt2 default is id 11 for both
         int bos = GgufTokenizers.optionalId(gguf, "tokenizer.ggml.bos_token_id", n, -1);
         int eos = GgufTokenizers.optionalId(gguf, "tokenizer.ggml.eos_token_id", n, -1);
         boolean addBos = gguf.getBool("tokenizer.ggml.add_bos_token", ignoreMerges);
