@@ -271,7 +271,8 @@ public final class JobRun {
     }
 
     private synchronized void claimOutput(String path, boolean whole) {
-        refuseClaimWhenStopping(path);
+        refuseClaimWhenClosed(path);
+        claimedEver = true;
         try {
             org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
             if (!p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p)) {
@@ -291,7 +292,8 @@ public final class JobRun {
      * wrong (pack's empty output, with the _SUCCESS of its write).
      */
     public synchronized void claimReplaced(String path) {
-        refuseClaimWhenStopping(path);
+        refuseClaimWhenClosed(path);
+        claimedEver = true;
         org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
         org.apache.hadoop.fs.Path qualified = dev.kindling.spark.io.RunWrites.qualified(spark.sparkContext().hadoopConfiguration(), p);
         replaced.remove(p);
@@ -300,20 +302,35 @@ public final class JobRun {
     }
 
     /**
-     * Once the shutdown hook has begun, the run claims nothing more: the hook may have found nothing claimed and ended its
-     * wait for the run's thread at once ({@link #interrupted}), and a folder claimed after would be left unfinished.
+     * Once the run's outputs are being removed, or the shutdown hook has found it never claimed one and so does not wait for
+     * its thread ({@link #closeClaimsIfNoneEver}), the run claims nothing more: a folder claimed after would be left
+     * unfinished. A claim while the hook still waits for the thread is taken: the removal after the wait removes it.
      */
-    private void refuseClaimWhenStopping(String path) {
-        if (stopping) {
+    private void refuseClaimWhenClosed(String path) {
+        if (claimsClosed) {
             throw new KindlingException(KindlingException.FAILURE, "output " + path + " is not written: the run is ending "
                     + "(interrupted, or failed)");
         }
     }
 
-    /** Whether the run has no output to remove: nothing claimed, nothing replaced. */
-    private synchronized boolean claimsNothing() {
-        return claimed.isEmpty() && replaced.isEmpty();
+    /**
+     * Whether the run never claimed an output (the demo without {@code --output}): then the hook has nothing to protect and
+     * need not wait for the run's thread, and no claim is taken after (decided and closed under the claims' lock, so a
+     * claim lands either before, and the hook waits, or after, and is refused). A run whose claims were released as written
+     * ({@link #outputsWritten}) still gets the wait: its thread may be writing {@code --stats}.
+     */
+    private synchronized boolean closeClaimsIfNoneEver() {
+        if (!claimedEver) {
+            claimsClosed = true;
+        }
+        return !claimedEver;
     }
+
+    /** Set once the run has claimed an output, claimed or replaced: the hook then waits for the run's thread. */
+    private boolean claimedEver;
+
+    /** Set once no claim is taken any more: the removal has begun, or the hook found nothing ever claimed. */
+    private volatile boolean claimsClosed;
 
     /** Set when the JVM stops mid-run (a signal, a task's fatal error): the shutdown hook reports it. */
     private volatile boolean stopping;
@@ -380,6 +397,7 @@ public final class JobRun {
      */
     synchronized List<String> removePartialOutputs() {
         writes.end(); // before anything is removed: from now on the run's thread neither writes nor marks
+        claimsClosed = true; // nor claims: an output claimed after the removal would be left unfinished
         List<String> removed = new ArrayList<>();
         for (java.util.Map.Entry<org.apache.hadoop.fs.Path, Boolean> c : claimed.entrySet()) {
             org.apache.hadoop.fs.Path p = c.getKey();
@@ -450,7 +468,7 @@ public final class JobRun {
             long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
             do {
                 spark.sparkContext().cancelAllJobs();
-                if (claimsNothing() || !inCommand && spark.sparkContext().statusTracker().getActiveJobIds().length == 0) {
+                if (closeClaimsIfNoneEver() || !inCommand && spark.sparkContext().statusTracker().getActiveJobIds().length == 0) {
                     break;
                 }
                 Thread.sleep(100);

@@ -345,6 +345,48 @@ class InterruptTest {
     }
 
     /**
+     * A run that has claimed an output gets the hook's wait, and a claim its thread makes while the hook waits (pack's rows
+     * output that fills no sequence, claimed once its count job has ended) is taken and removed with the others: refusing
+     * it left, under --overwrite, that empty output marked complete where the earlier one had been.
+     */
+    @Test
+    void aClaimWhileTheHookWaitsIsTakenAndRemoved() throws Exception {
+        JobRun run = new JobRun(TestSpark.session(), new SparkJobOptions(), null, System.nanoTime(),
+                new PrintStream(OutputStream.nullOutputStream()));
+        Path first = tmp.resolve("claimed-first");
+        Path late = Files.createDirectories(tmp.resolve("claimed-while-waiting"));
+        Files.writeString(late.resolve("_SUCCESS"), ""); // as the empty output its write marked
+        run.claimOutput(first.toString());
+        java.util.concurrent.CountDownLatch inCommand = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread command = new Thread(() -> {
+            try {
+                run.recordingWrites(() -> {
+                    inCommand.countDown();
+                    while (!run.stopping()) {
+                        Thread.sleep(10);
+                    }
+                    Thread.sleep(200); // the hook is waiting for this thread
+                    run.claimReplaced(late.toString());
+                    return null;
+                });
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        }, "command");
+        command.start();
+        assertTrue(inCommand.await(60, TimeUnit.SECONDS));
+
+        StringWriter err = new StringWriter();
+        run.interrupted(new PrintWriter(err));
+        command.join(60_000);
+
+        assertEquals(null, failure.get(), "the claim while the hook waited was taken");
+        assertFalse(Files.exists(late), "the output claimed while the hook waited is removed");
+        assertEquals("kindling: interrupted; removed the unfinished output " + late, err.toString().trim());
+    }
+
+    /**
      * The local file system under the scheme {@value #SCHEME}, whose non-recursive create makes the folders as S3 (which has
      * none) does, and which runs {@link #onListing} once a folder is listed.
      */
