@@ -311,9 +311,11 @@ public enum DataFormat {
             FileSystem fs = p.getFileSystem(conf);
             FileStatus[] matches = globStatus(fs, p, input);
             boolean none = matches == null || matches.length == 0;
+            // a match is named by its whole path: the glob's characters may be in a parent folder, whose match has the
+            // input's own base name
             FileStatus named = literallyNamed(fs, p);
             if (named != null && (none || java.util.Arrays.stream(matches).noneMatch(m -> m.getPath().equals(named.getPath())))) {
-                String matched = none ? "no file" : matches[0].getPath().getName() + (matches.length > 1 ? " and "
+                String matched = none ? "no file" : matches[0].getPath() + (matches.length > 1 ? " and "
                         + (matches.length - 1) + " more" : "");
                 throw KindlingException.usage("input " + input + " matches " + matched + " as a glob (Hadoop reads every "
                         + "input as one: [ ] { } * ? are patterns), though a " + (named.isDirectory() ? "folder" : "file")

@@ -71,7 +71,7 @@ class DataFilesTest {
         Path named = Files.writeString(tmp.resolve("data[1].jsonl"), "{\"text\":\"named\"}\n");
         Files.writeString(tmp.resolve("data1.jsonl"), "{\"text\":\"other\"}\n");
         KindlingException e = assertThrows(KindlingException.class, () -> DataFormat.infer(named.toString(), conf));
-        assertTrue(e.getMessage().contains("input " + named + " matches data1.jsonl as a glob")
+        assertTrue(e.getMessage().contains("input " + named + " matches ") && e.getMessage().contains(tmp.resolve("data1.jsonl") + " as a glob")
                 && e.getMessage().contains("though a file of that name is there")
                 && e.getMessage().contains(named.toString().replaceAll("([\\[\\]])", "\\\\$1")), e.getMessage());
 
@@ -80,5 +80,11 @@ class DataFilesTest {
         KindlingException f = assertThrows(KindlingException.class, () -> DataFormat.infer(folder.toString(), conf));
         assertTrue(f.getMessage().contains("matches no file as a glob") && f.getMessage().contains("though a folder of that name is there"),
                 f.getMessage());
+
+        // the glob's characters in a parent folder: the match is named whole, not by the base name both share
+        Path inRun = Files.writeString(Files.createDirectories(tmp.resolve("run[1]")).resolve("data.jsonl"), "{\"text\":\"named\"}\n");
+        Path other = Files.writeString(Files.createDirectories(tmp.resolve("run1")).resolve("data.jsonl"), "{\"text\":\"other\"}\n");
+        KindlingException g = assertThrows(KindlingException.class, () -> DataFormat.infer(inRun.toString(), conf));
+        assertTrue(g.getMessage().contains(other + " as a glob"), g.getMessage());
     }
 }
