@@ -19,8 +19,6 @@ import java.util.regex.Pattern;
  * (tokenize, curate...) change the kept count of the run, not what was read.
  */
 record TourExpectations(long rowsIn, Map<String, Long> readDrops) {
-    /** Same test as DatasetReader's empty-text check (Java regex, as Spark's rlike). */
-    private static final Pattern BLANK = Pattern.compile("^[\\s\\p{Z}\\x{FEFF}]*$");
     private static final Pattern READ_ROW = Pattern.compile(
             "^read\\s+([\\d,]+)\\s+([\\d,]+)\\s+([\\d,]+)\\s+(.*)$", Pattern.MULTILINE);
     /** Decontamination runs only when the tour gives {@code DemoPipeline} the sample's benchmark, as the demo does. */
@@ -35,7 +33,7 @@ record TourExpectations(long rowsIn, Map<String, Long> readDrops) {
         for (SampleCorpus.Doc d : docs) {
             if (d.text() == null) {
                 drops.merge("null_text", 1L, Long::sum);
-            } else if (BLANK.matcher(d.text()).matches()) {
+            } else if (dev.kindling.formats.JsonLines.isBlankText(d.text())) { // the reader's own empty-text test
                 drops.merge("empty_text", 1L, Long::sum);
             }
         }
