@@ -562,7 +562,7 @@ public final class DatasetReader {
             }
             p.skipChildren();
             if (p.nextToken() != null) {
-                return "a second JSON value at character " + p.currentTokenLocation().getColumnNr()
+                return "a second JSON value at character " + character(line, p.currentTokenLocation().getColumnNr())
                         + " (JSON Lines holds one object per line)";
             }
             return null;
@@ -570,9 +570,9 @@ public final class DatasetReader {
             String m = String.valueOf(e.getOriginalMessage()).lines().findFirst().orElse("");
             // Jackson's location of where the unclosed object or array began names a source it does not show ("[Source:
             // REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 1]"): the character is said
-            m = START_MARKER.matcher(m).replaceAll("(opened at character $1)");
+            m = START_MARKER.matcher(m).replaceAll(r -> "(opened at character " + character(line, Integer.parseInt(r.group(1))) + ")");
             int column = e.getLocation() != null ? e.getLocation().getColumnNr() : -1;
-            String at = column > 0 ? " at character " + column : "";
+            String at = column > 0 ? " at character " + character(line, column) : "";
             if (m.startsWith("Unexpected end-of-input")) {
                 // a line that ends inside its object: "{" alone on line 1 of a pretty-printed file, or a line cut short
                 at += UNCLOSED_HINT;
@@ -584,6 +584,14 @@ public final class DatasetReader {
         } catch (java.io.IOException | RuntimeException e) {
             return null;
         }
+    }
+
+    /**
+     * Jackson's column (UTF-16 units from 1) as the character the messages count (code points from 1, as "more after its
+     * object" counts them: an emoji is one).
+     */
+    private static int character(String line, int column) {
+        return line.codePointCount(0, Math.min(Math.max(column - 1, 0), line.length())) + 1;
     }
 
     private static final java.util.regex.Pattern START_MARKER = java.util.regex.Pattern.compile(

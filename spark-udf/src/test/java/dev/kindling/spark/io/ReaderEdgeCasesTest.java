@@ -821,6 +821,11 @@ class ReaderEdgeCasesTest {
     @Test
     void aLineOfSeveralJsonValuesSaysWhereTheSecondStarts() {
         assertEquals("a second JSON value at character 3 (JSON Lines holds one object per line)", DatasetReader.whyMalformed("1 2"));
+        // characters are code points, as the other messages count them: the emoji is one (Jackson's column counts two)
+        assertEquals("a second JSON value at character 5 (JSON Lines holds one object per line)",
+                DatasetReader.whyMalformed("\"\uD83D\uDE00\" 2"));
+        String unexpected = DatasetReader.whyMalformed("{\"a\":\"\uD83D\uDE00\",}");
+        assertTrue(unexpected.contains("Unexpected character ('}'") && unexpected.contains("at character 10"), unexpected);
         assertEquals("a second JSON value at character 6 (JSON Lines holds one object per line)",
                 DatasetReader.whyMalformed("[1]  {\"a\":1}"));
         assertEquals(null, DatasetReader.whyMalformed(" 1 "), "one value");

@@ -48,7 +48,7 @@ import java.util.OptionalInt;
  * shared {@link BpeMerger} runs the loop; ties are broken leftmost exactly as both originals do.
  */
 public final class SpmTokenizer extends AbstractTokenizer {
-    /** llama.cpp / GGUF token types. */
+    // llama.cpp / GGUF token types
     /** A GGUF token type of none of the others (llama.cpp's LLAMA_TOKEN_TYPE_UNDEFINED); sentencepiece has none. */
     public static final int UNDEFINED = 0;
     public static final int NORMAL = 1;
