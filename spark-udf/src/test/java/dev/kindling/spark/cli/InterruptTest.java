@@ -254,43 +254,30 @@ class InterruptTest {
         JobRun run = new JobRun(TestSpark.session(), new SparkJobOptions(), null, System.nanoTime(),
                 new PrintStream(OutputStream.nullOutputStream()));
         run.claimReplaced(index.toString()); // a folder the command fills itself, as dedup's --save-index
-        java.util.concurrent.CountDownLatch inCommand = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.atomic.AtomicReference<Exception> jobFailure = new java.util.concurrent.atomic.AtomicReference<>();
-        java.util.concurrent.atomic.AtomicReference<Throwable> commandFailure = new java.util.concurrent.atomic.AtomicReference<>();
         java.util.concurrent.atomic.AtomicBoolean manifestWritten = new java.util.concurrent.atomic.AtomicBoolean();
-        Thread command = new Thread(() -> {
-            try {
-                run.recordingWrites(() -> {
-                    inCommand.countDown();
-                    while (!run.stopping()) {
-                        Thread.sleep(10);
-                    }
-                    Thread.sleep(300); // the hook has ended the run's writing and cancelled the jobs there were
-                    try {
-                        TestSpark.session().range(0, 100_000, 1, 2).write().parquet(index.resolve("part").toString());
-                    } catch (Exception cancelled) {
-                        jobFailure.set(cancelled);
-                    }
-                    Files.writeString(index.resolve("manifest.json"), "{}"); // as the index's manifest, whatever the job did
-                    // still there as the command leaves: the hook has removed nothing yet
-                    manifestWritten.set(Files.exists(index.resolve("manifest.json")));
-                    return null;
-                });
-            } catch (Throwable e) {
-                commandFailure.set(e);
+        Command command = startCommand(run, () -> {
+            while (!run.stopping()) {
+                Thread.sleep(10);
             }
-        }, "command");
-        command.start();
-        assertTrue(inCommand.await(60, TimeUnit.SECONDS));
+            Thread.sleep(300); // the hook has ended the run's writing and cancelled the jobs there were
+            try {
+                TestSpark.session().range(0, 100_000, 1, 2).write().parquet(index.resolve("part").toString());
+            } catch (Exception cancelled) {
+                jobFailure.set(cancelled);
+            }
+            Files.writeString(index.resolve("manifest.json"), "{}"); // as the index's manifest, whatever the job did
+            // still there as the command leaves: the hook has removed nothing yet
+            manifestWritten.set(Files.exists(index.resolve("manifest.json")));
+            return null;
+        });
 
         StringWriter err = new StringWriter();
         long hookStart = System.nanoTime();
         run.interrupted(new PrintWriter(err));
         long hookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - hookStart);
-        command.join(60_000);
 
-        assertFalse(command.isAlive());
-        assertEquals(null, commandFailure.get(), "the command ran to its end, the folder there until it left");
+        assertEquals(null, command.end(), "the command ran to its end, the folder there until it left");
         assertTrue(manifestWritten.get(), "manifest.json was written before the removal");
         // the hook's limit is 10 s: one that ended near it removed the folder while the command was still in it
         assertTrue(hookMillis < 5_000, "the hook waited for the command, not for its time limit: " + hookMillis + " ms");
@@ -308,40 +295,25 @@ class InterruptTest {
     void theHookOfARunThatClaimedNothingDoesNotWaitForIt() throws Exception {
         JobRun run = new JobRun(TestSpark.session(), new SparkJobOptions(), null, System.nanoTime(),
                 new PrintStream(OutputStream.nullOutputStream()));
-        java.util.concurrent.CountDownLatch inCommand = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.CountDownLatch hookReturned = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.atomic.AtomicReference<Throwable> lateClaim = new java.util.concurrent.atomic.AtomicReference<>();
         Path late = tmp.resolve("claimed-late");
-        Thread command = new Thread(() -> {
-            try {
-                run.recordingWrites(() -> {
-                    inCommand.countDown();
-                    hookReturned.await(); // the command is still in it all the while the hook runs
-                    try {
-                        run.claimReplaced(late.toString());
-                    } catch (RuntimeException refused) {
-                        lateClaim.set(refused);
-                    }
-                    return null;
-                });
-            } catch (Exception e) {
-                lateClaim.set(e);
-            }
-        }, "command");
-        command.start();
-        assertTrue(inCommand.await(60, TimeUnit.SECONDS));
+        Command command = startCommand(run, () -> {
+            hookReturned.await(); // the command is still in it all the while the hook runs
+            run.claimReplaced(late.toString());
+            return null;
+        });
 
         StringWriter err = new StringWriter();
         long hookStart = System.nanoTime();
         run.interrupted(new PrintWriter(err));
         long hookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - hookStart);
         hookReturned.countDown();
-        command.join(60_000);
+        Throwable lateClaim = command.end();
 
         assertTrue(hookMillis < 5_000, "the hook did not wait for its 10 s limit: " + hookMillis + " ms");
         assertEquals("kindling: interrupted; no unfinished output to remove", err.toString().trim());
-        assertTrue(lateClaim.get() instanceof dev.kindling.spark.KindlingException, String.valueOf(lateClaim.get()));
-        assertEquals("output " + late + " is not written: the run is ending (interrupted, or failed)", lateClaim.get().getMessage());
+        assertTrue(lateClaim instanceof dev.kindling.spark.KindlingException, String.valueOf(lateClaim));
+        assertEquals("output " + late + " is not written: the run is ending (interrupted, or failed)", lateClaim.getMessage());
     }
 
     /**
@@ -357,31 +329,19 @@ class InterruptTest {
         Path late = Files.createDirectories(tmp.resolve("claimed-while-waiting"));
         Files.writeString(late.resolve("_SUCCESS"), ""); // as the empty output its write marked
         run.claimOutput(first.toString());
-        java.util.concurrent.CountDownLatch inCommand = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
-        Thread command = new Thread(() -> {
-            try {
-                run.recordingWrites(() -> {
-                    inCommand.countDown();
-                    while (!run.stopping()) {
-                        Thread.sleep(10);
-                    }
-                    Thread.sleep(200); // the hook is waiting for this thread
-                    run.claimReplaced(late.toString());
-                    return null;
-                });
-            } catch (Throwable e) {
-                failure.set(e);
+        Command command = startCommand(run, () -> {
+            while (!run.stopping()) {
+                Thread.sleep(10);
             }
-        }, "command");
-        command.start();
-        assertTrue(inCommand.await(60, TimeUnit.SECONDS));
+            Thread.sleep(200); // the hook is waiting for this thread
+            run.claimReplaced(late.toString());
+            return null;
+        });
 
         StringWriter err = new StringWriter();
         run.interrupted(new PrintWriter(err));
-        command.join(60_000);
 
-        assertEquals(null, failure.get(), "the claim while the hook waited was taken");
+        assertEquals(null, command.end(), "the claim while the hook waited was taken");
         assertFalse(Files.exists(late), "the output claimed while the hook waited is removed");
         assertEquals("kindling: interrupted; removed the unfinished output " + late, err.toString().trim());
     }
@@ -426,6 +386,38 @@ class InterruptTest {
                 long blockSize, org.apache.hadoop.util.Progressable progress) throws java.io.IOException {
             return create(f, permission, overwrite, bufferSize, replication, blockSize, progress);
         }
+    }
+
+    /** The run's command on a thread of its own ({@link #startCommand}), and what it threw. */
+    private record Command(Thread thread, java.util.concurrent.atomic.AtomicReference<Throwable> failure) {
+        /** Waits for the command to end (a minute at most, or the test fails) and gives what it threw, or null. */
+        Throwable end() throws InterruptedException {
+            thread.join(60_000);
+            assertFalse(thread.isAlive(), "the command ended");
+            return failure.get();
+        }
+    }
+
+    /**
+     * Starts {@code body} on a thread of its own as {@code run}'s command, inside {@link JobRun#recordingWrites} as the CLI
+     * runs one, and returns once the thread is in it: the shutdown hook, run after, finds the run's thread in its command.
+     */
+    private static Command startCommand(JobRun run, java.util.concurrent.Callable<?> body) throws InterruptedException {
+        java.util.concurrent.CountDownLatch inCommand = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread thread = new Thread(() -> {
+            try {
+                run.recordingWrites(() -> {
+                    inCommand.countDown();
+                    return body.call();
+                });
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        }, "command");
+        thread.start();
+        assertTrue(inCommand.await(60, TimeUnit.SECONDS), "the command began");
+        return new Command(thread, failure);
     }
 
     /** Writes one row into {@code out} through the commit protocol {@code protocol}, as {@code run}'s thread does. */
