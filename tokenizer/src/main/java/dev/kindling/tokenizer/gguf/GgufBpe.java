@@ -22,6 +22,7 @@ import dev.kindling.tokenizer.pretokenize.Split;
 import dev.kindling.tokenizer.pretokenize.SplitPattern;
 import dev.kindling.tokenizer.spm.SpmTokenizer;
 import dev.kindling.tokenizer.text.Unicode;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -37,7 +38,8 @@ import java.util.List;
  * tokenizer.json, where llama.cpp's std::wregex sees each non-ASCII white space character as U+000B, which no range
  * holds ({@code GgufOwnRegexTest}).
  * Control, unknown and user-defined tokens are split off first (user-defined ones even when special
- * parsing is off, as llama.cpp does); an unused token decodes as nothing, as in llama.cpp.
+ * parsing is off, as llama.cpp does); each token decodes as llama.cpp's token_to_piece gives it by its type
+ * ({@link #pieces}): an unused or undefined token as nothing, a byte token as its byte.
  */
 final class GgufBpe {
     private GgufBpe() {}
@@ -147,6 +149,37 @@ final class GgufBpe {
                 addEos && eos >= 0 ? new int[] {eos} : new int[0]);
         return new HfTokenizer(GgufTokenizers.name(gguf), model, null, preTokenizer, post, Decoders.byteLevel(),
                 new AddedVocabulary(specials), bos, eos, GgufTokenizers.stopIds(gguf, tokens, eos),
-                GgufTokenizers.chatTemplate(gguf, tokens, bos, eos), OffsetAligner.Prefix.NONE, true);
+                GgufTokenizers.chatTemplate(gguf, tokens, bos, eos), OffsetAligner.Prefix.NONE, pieces(gguf, tokens, types, model));
+    }
+
+    /**
+     * What each token decodes as, by its type, as llama.cpp's token_to_piece gives it for a BPE vocabulary: a control,
+     * unknown or user-defined token its text as it is, a normal one its byte-level characters mapped back (one with a
+     * character outside the byte map as its text's UTF-8, as HF's ByteLevel decoder gives it, where llama.cpp writes
+     * that character as "[UNK_BYTE_0x...]"), a byte token the byte its {@code <0xXX>} names, and any other (undefined,
+     * unused, a type llama.cpp does not know) nothing.
+     */
+    private static byte[][] pieces(GgufFile gguf, String[] tokens, int[] types, BpeModel model) {
+        byte[][] pieces = new byte[tokens.length][];
+        for (int i = 0; i < tokens.length; i++) {
+            pieces[i] = switch (types[i]) {
+                case SpmTokenizer.CONTROL, SpmTokenizer.UNKNOWN, SpmTokenizer.USER_DEFINED -> tokens[i].getBytes(StandardCharsets.UTF_8);
+                // the model's own bytes, shared; it has none for a text a later id repeats (that id's in its map)
+                case SpmTokenizer.NORMAL -> model.tokenBytes(i) != null ? model.tokenBytes(i) : Decoders.byteLevelBytes(tokens[i]);
+                case SpmTokenizer.BYTE -> new byte[] {(byte) byteOf(gguf, tokens, i)};
+                default -> new byte[0];
+            };
+        }
+        return pieces;
+    }
+
+    /** The byte of byte token {@code i}; llama.cpp reads its 4th and 5th characters as hex whatever they are. */
+    private static int byteOf(GgufFile gguf, String[] tokens, int i) {
+        int b = Decoders.byteToken(tokens[i]);
+        if (b < 0) {
+            throw new ModelFormatException(gguf.path(), "tokenizer.ggml.tokens[" + i + "] = \"" + tokens[i]
+                    + "\" has token type BYTE (6) but is not <0xXX>, the byte it stands for");
+        }
+        return b;
     }
 }

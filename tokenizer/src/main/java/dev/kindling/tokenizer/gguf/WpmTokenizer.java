@@ -1,5 +1,6 @@
 package dev.kindling.tokenizer.gguf;
 
+import dev.kindling.formats.ModelFormatException;
 import dev.kindling.formats.gguf.GgufFile;
 import dev.kindling.tokenizer.AbstractTokenizer;
 import dev.kindling.tokenizer.ChatTemplate;
@@ -102,6 +103,13 @@ final class WpmTokenizer extends AbstractTokenizer {
         String[] tokens = GgufTokenizers.tokens(gguf);
         int n = tokens.length;
         int[] types = GgufTokenizers.tokenTypes(gguf, n);
+        for (int i = 0; i < n; i++) {
+            if (types[i] == SpmTokenizer.BYTE) {
+                // llama.cpp aborts loading it: its token_to_byte has no byte for a WordPiece vocabulary
+                throw new ModelFormatException(gguf.path(), "tokenizer.ggml.token_type[" + i + "] is BYTE (6), token \""
+                        + tokens[i] + "\": a bert (WordPiece) vocabulary has no byte tokens");
+            }
+        }
         int unk = GgufTokenizers.optionalId(gguf, "tokenizer.ggml.unknown_token_id", n, 100 < n ? 100 : -1);
         int cls = GgufTokenizers.optionalId(gguf, "tokenizer.ggml.cls_token_id", n,
                 GgufTokenizers.optionalId(gguf, "tokenizer.ggml.bos_token_id", n, 101 < n ? 101 : -1));
@@ -216,8 +224,9 @@ final class WpmTokenizer extends AbstractTokenizer {
 
     /**
      * As HF decodes the tokenizer.json of this vocabulary: each id becomes its HF token ({@link #hfToken}), the special
-     * ones skipped if asked, and HF's WordPiece decoder with cleanup joins them (a space before each word, none before a
-     * continuation or the first token; a first continuation keeps its "##"; the space before {@code . ? ! ,} goes).
+     * ones skipped if asked and those llama.cpp gives no text ({@link #hasText}) always, and HF's WordPiece decoder with
+     * cleanup joins them (a space before each word, none before a continuation or the first token; a first
+     * continuation keeps its "##"; the space before {@code . ? ! ,} goes).
      * llama.cpp differs: it starts the text with a space and cleans the whole text, not each token (README).
      */
     @Override
@@ -225,11 +234,20 @@ final class WpmTokenizer extends AbstractTokenizer {
         List<String> pieces = new ArrayList<>(ids.length);
         for (int id : ids) {
             checkId(id);
-            if (!(skipSpecialTokens && isSpecial(id))) {
+            if (hasText(id) && !(skipSpecialTokens && isSpecial(id))) {
                 pieces.add(hfToken(id));
             }
         }
         return String.join("", WORD_PIECE.decodeChain(pieces));
+    }
+
+    /**
+     * Whether llama.cpp's token_to_piece gives the token text: a normal, control, unknown or user-defined one; an
+     * undefined or unused token (or one of a type llama.cpp does not know) decodes as nothing.
+     */
+    private boolean hasText(int id) {
+        int t = types[id];
+        return t == SpmTokenizer.NORMAL || t == SpmTokenizer.CONTROL || t == SpmTokenizer.UNKNOWN || t == SpmTokenizer.USER_DEFINED;
     }
 
     /**
@@ -248,12 +266,15 @@ final class WpmTokenizer extends AbstractTokenizer {
     @Override
     public String placedText(int id, boolean first) {
         checkId(id);
-        return WORD_PIECE.placedText(hfToken(id), first);
+        return !hasText(id) ? null : WORD_PIECE.placedText(hfToken(id), first);
     }
 
     @Override
     public byte[] tokenBytes(int id) {
         checkId(id);
+        if (!hasText(id)) {
+            return new byte[0];
+        }
         String t = tokens[id];
         if (types[id] == SpmTokenizer.NORMAL) {
             t = t.replace(PHANTOM, ' ');

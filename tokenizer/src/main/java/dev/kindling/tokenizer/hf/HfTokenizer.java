@@ -38,7 +38,8 @@ public final class HfTokenizer extends AbstractTokenizer {
     private final int vocabSize;
     private final boolean[] special;
     private final OffsetAligner.Prefix prefixSpace;
-    private final boolean addedTokensAsText;
+    /** llama.cpp's token_to_piece of each id, for a GGUF vocabulary; null for a tokenizer.json. */
+    private final byte[][] pieces;
     private final ThreadLocal<State> state = ThreadLocal.withInitial(State::new);
 
     /** Per-thread buffers. */
@@ -62,19 +63,19 @@ public final class HfTokenizer extends AbstractTokenizer {
             PostProcessor postProcessor, Decoder decoder, AddedVocabulary added, int bosId, int eosId, int[] stopIds,
             ChatTemplate chatTemplate, OffsetAligner.Prefix prefixSpace) {
         this(name, model, normalizer, preTokenizer, postProcessor, decoder, added, bosId, eosId, stopIds, chatTemplate,
-                prefixSpace, false);
+                prefixSpace, null);
     }
 
     /**
-     * @param addedTokensAsText whether the byte-level decoder gives an added token's text as it is (llama.cpp's
-     *     user-defined and control tokens in a GGUF) rather than reading its characters as byte-level ones (HF,
-     *     which turns an added "ÿ" into the byte 0xFF)
+     * @param pieces what each id decodes as, llama.cpp's token_to_piece for a GGUF vocabulary (an added token's text as
+     *     it is, where HF reads its characters as byte-level ones and turns an added "ÿ" into the byte 0xFF; a byte
+     *     token's byte; nothing for an undefined or unused token), or null to decode as HF does
      */
     public HfTokenizer(String name, Model model, Normalizer normalizer, PreTokenizer preTokenizer,
             PostProcessor postProcessor, Decoder decoder, AddedVocabulary added, int bosId, int eosId, int[] stopIds,
-            ChatTemplate chatTemplate, OffsetAligner.Prefix prefixSpace, boolean addedTokensAsText) {
+            ChatTemplate chatTemplate, OffsetAligner.Prefix prefixSpace, byte[][] pieces) {
         super(name, bosId, eosId, stopIds, chatTemplate);
-        this.addedTokensAsText = addedTokensAsText;
+        this.pieces = pieces;
         this.prefixSpace = prefixSpace;
         this.model = model;
         this.normalizer = normalizer;
@@ -311,8 +312,9 @@ public final class HfTokenizer extends AbstractTokenizer {
 
     @Override
     public String decode(int[] ids, boolean skipSpecialTokens) {
-        if (decoder == Decoders.BYTE_LEVEL && model instanceof BpeModel bpe && bpe.byteLevel()) {
-            return decodeByteLevel(ids, skipSpecialTokens); // same result without a string per token
+        if (pieces != null || decoder == Decoders.BYTE_LEVEL && model instanceof BpeModel bpe && bpe.byteLevel()) {
+            // the tokens' bytes joined: a GGUF vocabulary's pieces, or byte-level BPE's without a string per token
+            return decodeBytes(ids, skipSpecialTokens);
         }
         List<String> tokens = new ArrayList<>(ids.length);
         for (int id : ids) {
@@ -336,18 +338,19 @@ public final class HfTokenizer extends AbstractTokenizer {
         return String.join("", decoder.decodeChain(tokens));
     }
 
-    private String decodeByteLevel(int[] ids, boolean skipSpecialTokens) {
+    private String decodeBytes(int[] ids, boolean skipSpecialTokens) {
         byte[] buf = new byte[Math.max(16, ids.length * 6)];
         int n = 0;
         for (int id : ids) {
             checkId(id);
             AddedToken a = added.byId(id);
             byte[] b;
-            if (a != null) {
-                if (skipSpecialTokens && a.special()) {
-                    continue;
-                }
-                b = addedTokensAsText ? added.text(a).getBytes(StandardCharsets.UTF_8) : Decoders.byteLevelBytes(added.text(a));
+            if (skipSpecialTokens && special[id]) {
+                continue;
+            } else if (pieces != null) {
+                b = pieces[id];
+            } else if (a != null) {
+                b = Decoders.byteLevelBytes(added.text(a));
             } else {
                 b = model.tokenBytes(id);
                 if (b == null) {
@@ -366,6 +369,9 @@ public final class HfTokenizer extends AbstractTokenizer {
     @Override
     public byte[] tokenBytes(int id) {
         checkId(id);
+        if (pieces != null) {
+            return pieces[id].clone();
+        }
         AddedToken a = added.byId(id);
         if (a != null) {
             // added tokens hold raw text, except that a SentencePiece-style vocabulary may list its own
