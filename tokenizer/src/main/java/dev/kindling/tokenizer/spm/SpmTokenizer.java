@@ -341,16 +341,18 @@ public final class SpmTokenizer extends AbstractTokenizer {
             case UNUSED:
                 // llama.cpp's token_to_piece gives an unused token (a converter's [PADi]) no text; sentencepiece a piece's
                 return algorithm == Algorithm.LLAMA_CPP ? new byte[0] : p.replace(SPACE_MARK, ' ').getBytes(StandardCharsets.UTF_8);
-            case UNDEFINED:
-                // llama.cpp's token_to_piece gives text only to normal, control, unknown, user-defined and byte tokens
-                return algorithm == Algorithm.LLAMA_CPP ? new byte[0] : p.getBytes(StandardCharsets.UTF_8);
+            case CONTROL:
+            case UNKNOWN:
+                return p.getBytes(StandardCharsets.UTF_8);
             case NORMAL:
                 return p.replace(SPACE_MARK, ' ').getBytes(StandardCharsets.UTF_8);
             case USER_DEFINED:
                 // sentencepiece decodes a user-defined piece's U+2581 as a space, llama.cpp keeps its text
                 return (algorithm == Algorithm.SENTENCEPIECE ? p.replace(SPACE_MARK, ' ') : p).getBytes(StandardCharsets.UTF_8);
-            default:
-                return p.getBytes(StandardCharsets.UTF_8);
+            case UNDEFINED:
+            default: // a type number llama.cpp does not know, which it reads as UNDEFINED
+                // llama.cpp's token_to_piece gives text only to normal, control, unknown, user-defined and byte tokens
+                return algorithm == Algorithm.LLAMA_CPP ? new byte[0] : p.getBytes(StandardCharsets.UTF_8);
         }
     }
 

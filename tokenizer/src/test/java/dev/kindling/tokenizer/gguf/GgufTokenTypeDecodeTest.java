@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What a token of each GGUF token type decodes as in a {@code gpt2} (BPE) and a {@code bert} (WordPiece) vocabulary,
+ * What a token of each GGUF token type decodes as in a {@code gpt2} (BPE) and a {@code bert} (WordPiece) vocabulary
+ * (and, for a type number llama.cpp does not know, a {@code llama} one),
  * as llama.cpp's {@code token_to_piece} gives it: control, unknown and user-defined tokens their text, a normal token its
  * text (byte-level characters mapped back in BPE, U+2581 a space in WordPiece), a byte token of BPE the byte its
  * {@code <0xXX>} names, and an undefined (0), unused (5) or unknown type (llama.cpp reads any other number as
@@ -113,6 +114,21 @@ class GgufTokenTypeDecodeTest {
         Path file = withTypes(tmp, "bert-bge", BYTE, 2000);
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> Tokenizer.load(file));
         assertTrue(e.getMessage().contains("tokenizer.ggml.token_type[2000]"), e.getMessage());
+    }
+
+    /**
+     * Llama's SentencePiece id 1000 ("ied") of a type number llama.cpp does not know (7, -1), which it reads as
+     * undefined: node-llama-cpp detokenizes [Hello, 1000, ▁world] as "Hello world" and [1000] as "".
+     */
+    @Test
+    void aSentencePieceTokenOfNoKnownTypeDecodesAsNothing(@TempDir Path tmp) throws Exception {
+        for (int type : new int[] {NO_TYPE, -1}) {
+            Tokenizer tok = Tokenizer.load(withTypes(tmp, "llama-spm", type, 1000));
+            int[] two = tok.encode("Hello world", false, false);
+            assertEquals(2, two.length);
+            assertEquals("Hello world", tok.decode(new int[] {two[0], 1000, two[1]}, false), "type " + type);
+            assertEquals("", tok.decode(new int[] {1000}, false), "type " + type);
+        }
     }
 
     /** {@code id} between the two tokens of {@code text} and alone decodes as nothing, streamed too. */
