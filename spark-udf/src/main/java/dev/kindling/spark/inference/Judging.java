@@ -2,6 +2,7 @@ package dev.kindling.spark.inference;
 
 import dev.kindling.inference.Engine;
 import dev.kindling.inference.GenerationRequest;
+import dev.kindling.inference.PromptTooLongException;
 import dev.kindling.inference.ScoreResult;
 import dev.kindling.inference.sample.LogProbs;
 import dev.kindling.tokenizer.ChatTemplate;
@@ -128,6 +129,13 @@ public final class Judging {
     /** The judgment by the ratings' probabilities; {@code generated}: the tokens of the answer {@code text} (0 for none). */
     private static CompletableFuture<Judgment> probabilities(Engine engine, Rubric rubric, Request r, String text, long generated) {
         int n = r.continuations().length;
+        int longest = r.singlePass() ? r.prefix().length : Arrays.stream(r.continuations()).mapToInt(c -> c.length).max().orElse(0);
+        int context = engine.config().contextLength();
+        if (longest > context) {
+            // refused as the written answer's prompt is, so that each surface advises its own remedy (a shorter prompt, a
+            // judge of a longer context): the engine's scoring refusal ("the sequence has N tokens") advised nothing
+            return CompletableFuture.failedFuture(new PromptTooLongException(engine.source(), longest, context));
+        }
         // what the judge read: its prompt when it wrote an answer first, then the rating passes' prompts
         long read = (text != null ? r.prompt().length : 0)
                 + (r.singlePass() ? r.prefix().length : Arrays.stream(r.continuations()).mapToLong(c -> c.length).sum());

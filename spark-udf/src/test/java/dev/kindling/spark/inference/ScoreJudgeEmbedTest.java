@@ -466,7 +466,8 @@ class ScoreJudgeEmbedTest {
     /**
      * A judge prompt longer than the context is its row's error, and the advice is not the setting the Judge stage refuses
      * (it advised setTruncatePrompts(true), which transformSchema then refuses), nor, from kindling_judge, the option of
-     * the generation functions, which kindling_judge does not take.
+     * the generation functions, which kindling_judge does not take. By either method: with logprobs the row's error was
+     * the engine's "the sequence has N tokens but the context holds 64", with no advice at all.
      */
     @Test
     void aJudgePromptPastTheContextDoesNotAdviseTheTruncationJudgeRefuses() throws Exception {
@@ -474,15 +475,54 @@ class ScoreJudgeEmbedTest {
         String model = Stories.withContext(tmp, 64).toString();
         Dataset<Row> in = spark.createDataFrame(List.of(RowFactory.create("Tell a story.", "A dog ran.")),
                 new StructType().add("prompt", DataTypes.StringType).add("completion", DataTypes.StringType));
-        Row r = new Judge().setModel(model).setThreads(2).transform(in).select("error").first();
-        String error = r.getString(0);
-        assertTrue(error != null && error.contains("but the context holds 64"), String.valueOf(error));
-        assertTrue(!error.contains("setTruncatePrompts(true)") && error.contains(Judge.LONG_PROMPT_ADVICE), error);
+        for (String method : List.of("auto", "logprobs")) {
+            Row r = new Judge().setModel(model).setThreads(2).setMethod(method).transform(in).select("error").first();
+            String error = r.getString(0);
+            assertTrue(error != null && error.contains("but the context holds 64"), method + ": " + error);
+            assertTrue(!error.contains("setTruncatePrompts(true)") && error.contains(Judge.LONG_PROMPT_ADVICE), method + ": " + error);
+        }
         KindlingFunctions.register(spark);
         String sql = spark.sql("SELECT kindling_judge('Tell a story.', 'A dog ran.', '" + model + "', 'helpfulness')")
                 .first().getStruct(0).getString(4);
         assertTrue(sql != null && sql.contains("but the context holds 64"), String.valueOf(sql));
         assertTrue(!sql.contains("truncate_prompts") && sql.contains(Judge.LONG_PROMPT_ADVICE), sql);
+    }
+
+    /**
+     * A judge prompt one token short of the context fits the written answer (one token), which holds no rating, and the
+     * fallback then reads the probabilities after the prompt and "Rating:", past the context: the row's error advises as
+     * a prompt too long to write an answer does, from the Judge stage and from kindling_judge (whose method is auto),
+     * where it was the engine's "the sequence has N tokens", with no advice.
+     */
+    @Test
+    void aFallbackPastTheContextAdvisesAsAPromptTooLong() throws Exception {
+        SparkSession spark = TestSpark.session();
+        Path small = Stories.withContext(tmp, 64);
+        Path template = tmp.resolve("bare-rubric.txt");
+        java.nio.file.Files.writeString(template, "{response}");
+        Rubric rubric = Rubric.load(template.toString());
+        String response;
+        try (Engine e = Engine.open(small, EngineOptions.defaults().withThreads(1))) {
+            StringBuilder words = new StringBuilder("Once");
+            while (Judging.request(e, rubric, "", words.toString()).prompt().length < 63) {
+                words.append(" upon");
+            }
+            response = words.toString();
+            Judging.Request r = Judging.request(e, rubric, "", response);
+            assertEquals(63, r.prompt().length, response);
+            assertTrue(r.prefix().length > 64, "the fallback's prompt fits the context: " + r.prefix().length);
+        }
+        Dataset<Row> in = spark.createDataFrame(List.of(RowFactory.create("", response)),
+                new StructType().add("prompt", DataTypes.StringType).add("completion", DataTypes.StringType));
+        String error = new Judge().setModel(small.toString()).setThreads(2).setRubric(template.toString()).transform(in)
+                .select("error").first().getString(0);
+        assertTrue(error != null && error.contains("but the context holds 64") && error.contains(Judge.LONG_PROMPT_ADVICE),
+                String.valueOf(error));
+        KindlingFunctions.register(spark);
+        String sql = spark.sql("SELECT kindling_judge('', '" + response + "', '" + small + "', '" + template + "')")
+                .first().getStruct(0).getString(4);
+        assertTrue(sql != null && sql.contains("but the context holds 64") && sql.contains(Judge.LONG_PROMPT_ADVICE),
+                String.valueOf(sql));
     }
 
     /**
