@@ -33,8 +33,21 @@ public final class DemoPipeline {
         }
     }
 
+    /** The words of a document's opening, the generation stage's prompt. */
+    private static final int OPENING_WORDS = 8;
+
     /** The metric the generation stage reports: the tokens it generated, over every row it ran on. */
     public static final String GENERATED_TOKENS = "generated tokens";
+
+    /**
+     * What the generation stage's row error advises for a prompt longer than the context: the demo's prompts are its own and
+     * it has no flag to cut them, where the stage's own advice named setTruncatePrompts(true), which a demo user cannot call.
+     */
+    public static final String LONG_PROMPT_ADVICE = "the demo's prompts are each document's first " + OPENING_WORDS
+            + " words and it cuts none (kindling demo has no --truncate-prompts): use a --model of a longer context";
+    /** What the model stages' row errors advise for a sequence past the KV budget: the demo sets neither type nor budget. */
+    public static final String KV_BUDGET_ADVICE = "kindling demo has no --kv-cache-type or --kv-budget-mb (its engine keeps "
+            + "f32 and the default budget), so raise the budget: " + dev.kindling.spark.inference.EngineCliOptions.DEFAULT_KV_BUDGET;
 
     public static List<PipelineStage> stages(Settings settings) {
         List<PipelineStage> stages = new ArrayList<>();
@@ -59,14 +72,16 @@ public final class DemoPipeline {
             // model stages: CCNet-style perplexity filtering (drop the tenth the model finds least
             // likely), then a short continuation of each kept document's opening words
             stages.add(new dev.kindling.spark.inference.PerplexityFilter(new dev.kindling.spark.inference.Score()
-                    .setModel(settings.model()).setCountCol("scored_tokens")).setKeepFraction(0.9));
-            stages.add(dev.kindling.spark.inference.Openings.stage("opening", 8));
+                    .setModel(settings.model()).setCountCol("scored_tokens").adviseOnKvBudget(KV_BUDGET_ADVICE))
+                    .setKeepFraction(0.9));
+            stages.add(dev.kindling.spark.inference.Openings.stage("opening", OPENING_WORDS));
             // its tokens counted as the other stages' are: the ids each row generated (a row that was not run, or failed, has
             // a null continuation, whose size Spark gives as -1)
             Column continuation = col("continuation");
             stages.add(new dev.kindling.spark.inference.InferenceStage("generate", new dev.kindling.spark.inference.Generate()
                     .setModel(settings.model()).setPromptCol("opening").setOutputCol("continuation").setMaxTokens(16)
-                    .setTemperature(0.8).setSeed(settings.seed()))
+                    .setTemperature(0.8).setSeed(settings.seed()).adviseOnLongPrompts(LONG_PROMPT_ADVICE)
+                    .adviseOnKvBudget(KV_BUDGET_ADVICE))
                     .reportTotal("generated_tokens", when(continuation.isNotNull(), size(continuation.getField("tokens"))),
                             GENERATED_TOKENS));
         }

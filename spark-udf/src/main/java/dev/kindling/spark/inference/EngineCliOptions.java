@@ -201,12 +201,17 @@ public class EngineCliOptions {
      */
     static final String LONG_PROMPT_ADVICE = dev.kindling.inference.cli.GenerateCommand.LONG_PROMPT_ADVICE;
     /**
+     * The default KV budget and how a command line raises it, for the commands without --kv-budget-mb too (demo, bench
+     * spark-generate).
+     */
+    public static final String DEFAULT_KV_BUDGET = "by default a quarter of the heap free after loading, at most 4 GiB: give "
+            + "the executors more heap, -Xmx in KINDLING_JAVA_OPTS with a local master, --conf spark.executor.memory on a cluster";
+    /**
      * What a job's row error advises for a sequence past the KV budget: these options' flags, which the distill commands'
      * teacher (and judge) options share. The stages' own advice named their setters, which a command line cannot call.
      */
     public static final String KV_BUDGET_ADVICE = "halve what a position takes with --kv-cache-type f16, or raise the budget: "
-            + "--kv-budget-mb, by default a quarter of the heap free after loading, at most 4 GiB: give the executors more heap, "
-            + "-Xmx in KINDLING_JAVA_OPTS with a local master, --conf spark.executor.memory on a cluster";
+            + "--kv-budget-mb, " + DEFAULT_KV_BUDGET;
 
     /** Applies these options to a stage, whose row errors then advise these flags. */
     public <S extends EngineStage<S>> S applyTo(S stage) {

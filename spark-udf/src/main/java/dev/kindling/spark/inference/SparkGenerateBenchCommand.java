@@ -2,6 +2,7 @@ package dev.kindling.spark.inference;
 
 import static dev.kindling.spark.cli.BenchCommand.atLeast;
 
+import dev.kindling.inference.AdvisedRefusal;
 import dev.kindling.inference.Completion;
 import dev.kindling.inference.Engine;
 import dev.kindling.inference.GenerationRequest;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -60,6 +62,16 @@ public final class SparkGenerateBenchCommand extends SparkCommand {
 
     @Option(names = "--reps", defaultValue = "3", paramLabel = "N", description = "Timed repetitions of each, alternating; medians reported (default: ${DEFAULT-VALUE}).")
     int reps;
+
+    /**
+     * What a refusal of the bench's prompts advises (on a model of a short context, or a small heap): what this command can
+     * do, where the engine's words named its Java options and the Generate stage's its setters. It makes up its prompts,
+     * cuts none, and has --kv-cache-type but no --kv-budget-mb.
+     */
+    static final String LONG_PROMPT_ADVICE = "bench spark-generate makes up its prompts, a sentence each, and cuts none (it "
+            + "has no --truncate-prompts): bench a model of a longer context";
+    static final String KV_BUDGET_ADVICE = "halve what a position takes with --kv-cache-type f16, or raise the budget (bench "
+            + "spark-generate has no --kv-budget-mb), " + EngineCliOptions.DEFAULT_KV_BUDGET;
 
     /** Makes up its prompts and writes nowhere. */
     @Override
@@ -131,9 +143,10 @@ public final class SparkGenerateBenchCommand extends SparkCommand {
         df.count();
         // the engine the Spark tasks use in local mode (same instance: same model, threads and batch)
         Engine engine = ExecutorEngines.get(engineSpec.withThreads(resolvedThreads), HadoopConf.of(spark));
+        Generate generate = generate(engineSpec.withThreads(resolvedThreads), maxTokens);
         List<String> warm = texts.subList(0, Math.min(texts.size(), Math.max(8, texts.size() / 4)));
-        engineAlone(engine, warm);
-        sparkJob(df.limit(warm.size()), engineSpec.withThreads(resolvedThreads));
+        engineAlone(engine, warm, generate.refusalAdvice());
+        sparkJob(df.limit(warm.size()), generate);
         emptyJob(df);
         double[] e = new double[reps];
         double[] s = new double[reps];
@@ -143,8 +156,8 @@ public final class SparkGenerateBenchCommand extends SparkCommand {
         long engineTokens = 0;
         long sparkTokens = 0;
         for (int r = 0; r < reps; r++) {
-            long[] a = engineAlone(engine, texts);
-            long[] b = sparkJob(df, engineSpec.withThreads(resolvedThreads));
+            long[] a = engineAlone(engine, texts, generate.refusalAdvice());
+            long[] b = sparkJob(df, generate);
             fixed[r] = emptyJob(df) / 1e9;
             engineTokens = a[0];
             sparkTokens = b[0];
@@ -169,8 +182,11 @@ public final class SparkGenerateBenchCommand extends SparkCommand {
         return 0;
     }
 
-    /** {generated tokens, nanoseconds}. */
-    private long[] engineAlone(Engine engine, List<String> texts) {
+    /**
+     * {generated tokens, nanoseconds}. It runs before the Spark job each time, with the same prompts: a prompt the engine
+     * refuses (past the context or the KV budget) stops the bench here, a usage error worded as {@code advice} says.
+     */
+    private long[] engineAlone(Engine engine, List<String> texts, RefusalAdvice advice) {
         long t0 = System.nanoTime();
         List<CompletableFuture<Completion>> fs = new ArrayList<>();
         for (String p : texts) {
@@ -178,13 +194,25 @@ public final class SparkGenerateBenchCommand extends SparkCommand {
         }
         long tokens = 0;
         for (CompletableFuture<Completion> f : fs) {
-            tokens += f.join().tokens().length;
+            try {
+                tokens += f.join().tokens().length;
+            } catch (CompletionException e) {
+                if (e.getCause() instanceof AdvisedRefusal refused) {
+                    throw KindlingException.usage(advice.describe(refused), refused);
+                }
+                throw e;
+            }
         }
         return new long[] {tokens, System.nanoTime() - t0};
     }
 
-    private long[] sparkJob(Dataset<Row> df, EngineSpec spec) {
-        Generate g = new Generate().setEngine(spec).setMaxTokens(maxTokens);
+    /** The bench's Generate stage, whose rows' refusals advise what this command can do. */
+    static Generate generate(EngineSpec spec, int maxTokens) {
+        return new Generate().setEngine(spec).setMaxTokens(maxTokens).adviseOnLongPrompts(LONG_PROMPT_ADVICE)
+                .adviseOnKvBudget(KV_BUDGET_ADVICE);
+    }
+
+    private static long[] sparkJob(Dataset<Row> df, Generate g) {
         long t0 = System.nanoTime();
         g.transform(df).write().format("noop").mode("overwrite").save();
         long ns = System.nanoTime() - t0;

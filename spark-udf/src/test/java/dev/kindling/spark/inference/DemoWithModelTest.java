@@ -78,6 +78,37 @@ class DemoWithModelTest {
         assertTrue(report.toTable().contains(DemoPipeline.GENERATED_TOKENS), report.toTable());
     }
 
+    /**
+     * The model stages' row errors advise what kindling demo can do, which sets no engine option: they advised the
+     * stages' setters (setTruncatePrompts(true), setKvCacheType("f16")), which a demo user cannot call. A document's
+     * 8-word opening is past a context of 8; a text of some 1,500 tokens, scored in chunks of the context (2,048), is past
+     * a KV budget of 1 MiB (51 blocks of 16 positions at f32), given here to the demo's Score as no flag of the demo can.
+     */
+    @Test
+    void theModelStagesAdviseWhatTheDemoCanDo(@TempDir Path dir) throws Exception {
+        List<PipelineStage> stages = DemoPipeline.stages(new DemoPipeline.Settings(null, Stories.withContext(dir, 8).toString(), 42));
+        StructType schema = new StructType().add("id", DataTypes.StringType).add("text", DataTypes.StringType)
+                .add("reason", DataTypes.StringType);
+        Dataset<Row> docs = TestSpark.session().createDataFrame(List.of(
+                RowFactory.create("a", "Once upon a time, there was a little dog named Tom.", null)), schema);
+        StageContext context = new StageContext(TestSpark.session(), "id", "text");
+        for (PipelineStage s : stages.subList(stages.size() - 2, stages.size())) { // opening, generate
+            docs = s.apply(docs, context);
+        }
+        String error = docs.select("error").first().getString(0);
+        assertTrue(error != null && error.contains("but the context holds 8") && error.contains(DemoPipeline.LONG_PROMPT_ADVICE)
+                && !error.contains("setTruncatePrompts"), String.valueOf(error));
+
+        PerplexityFilter perplexity = (PerplexityFilter) DemoPipeline.stages(new DemoPipeline.Settings(null,
+                Stories.model().toString(), 42)).stream().filter(s -> s.name().equals(PerplexityFilter.NAME)).findFirst().orElseThrow();
+        String text = String.join(" ", Stories.prompts(150));
+        String kv = perplexity.getScore().setKvBudgetMb(1).setThreads(1)
+                .transform(TestSpark.session().createDataFrame(List.of(RowFactory.create("a", text, null)), schema))
+                .select("error").first().getString(0);
+        assertTrue(kv != null && kv.contains("KV budget holds 51") && kv.contains(DemoPipeline.KV_BUDGET_ADVICE)
+                && !kv.contains("setKvCacheType"), String.valueOf(kv));
+    }
+
     /** The whole demo twice (with and without a model): minutes on two busy cores. */
     @Test
     @Tag("slow")

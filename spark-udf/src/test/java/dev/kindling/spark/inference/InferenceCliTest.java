@@ -1433,6 +1433,27 @@ class InferenceCliTest {
     }
 
     /**
+     * bench spark-generate makes up its prompts: on a model whose context cannot hold them it fails naming what the
+     * command can do, where the error was the engine's, advising the Java options of a caller of the engine alone
+     * (GenerationRequest.withTruncatePrompt), and its Spark job's rows would have advised the Generate stage's setters.
+     */
+    @Test
+    void benchSparkGenerateAdvisesWhatTheCommandCanDo() throws Exception {
+        TestSpark.session();
+        Cli.Result r = Cli.run("bench", "spark-generate", "--model", Stories.withContext(tmp, 16).toString(), "--prompts", "2",
+                "--max-tokens", "2", "--threads", "1", "--reps", "1");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains("but the context holds 16") && r.err().contains(SparkGenerateBenchCommand.LONG_PROMPT_ADVICE),
+                r.err());
+        assertTrue(!r.err().contains("withTruncatePrompt") && !r.err().contains("setTruncatePrompts"), r.err());
+        // the Spark job's Generate words its rows' refusals alike
+        RefusalAdvice advice = SparkGenerateBenchCommand.generate(EngineSpec.of(Stories.model().toString()), 4).refusalAdvice();
+        assertEquals(new RefusalAdvice(SparkGenerateBenchCommand.LONG_PROMPT_ADVICE, SparkGenerateBenchCommand.KV_BUDGET_ADVICE),
+                advice);
+        assertTrue(!advice.kvBudget().contains("setKv") && advice.kvBudget().contains("--kv-cache-type f16"), advice.kvBudget());
+    }
+
+    /**
      * bench generate names the option that is wrong, with its value (one message listed five options, and --warmup -1
      * none of them), and takes --threads 0 as every processor, as the other commands do (it failed, exit 1).
      */
