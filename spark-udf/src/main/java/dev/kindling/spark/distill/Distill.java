@@ -62,16 +62,6 @@ final class Distill {
         return List.of(Columns.named(id).as(id));
     }
 
-    /**
-     * Reports the prompt and generated tokens of {@code who}'s run (the teacher's, the judge's) as {@code WHO prompt
-     * tokens} and {@code WHO generated tokens} in the run's metrics ({@code --stats}), read once the output is written:
-     * the counters the run's summary line gives, counted as the tasks ran.
-     */
-    static void reportTokens(StageContext context, String who, dev.kindling.spark.inference.InferenceMetrics metrics) {
-        context.reportCounter(who + " prompt tokens", metrics::promptTokens);
-        context.reportCounter(who + " generated tokens", metrics::generatedTokens);
-    }
-
     /** {@code {role, content}}. */
     static Column message(String role, Column content) {
         return struct(lit(role).as("role"), content.cast(DataTypes.StringType).as("content"));

@@ -15,6 +15,7 @@ import dev.kindling.spark.io.DatasetWriter;
 import dev.kindling.spark.io.SideFile;
 import dev.kindling.spark.io.WriteOptions;
 import dev.kindling.spark.stage.PipelineOutput;
+import dev.kindling.spark.stage.RunReport;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -112,10 +113,10 @@ public final class DistillCommand implements Runnable {
             Sft sft = new Sft(g, teacher.modelName()).setSystemPrompt(teacher.system).setDropTruncated(dropTruncated);
             InferenceProgress progress = InferenceProgress.attach(run, sft::teacherMetrics);
             dev.kindling.spark.inference.GenerationManifest manifest = generationManifest(run.spark());
-            run.runPipeline(run.readInput(), List.of(sft), out, pipeline);
+            RunReport report = run.runPipeline(run.readInput(), List.of(sft), out, pipeline);
             manifest.generator("teacher", g.settingsAsRun(run.spark()), teacher.modelName(), teacher.system,
                     g.authorsDefaults(run.spark())).write(run.spark(), out.path());
-            run.out().println(progress.summary("teacher"));
+            run.out().println(progress.summary("teacher", report.metrics()));
             return 0;
         }
     }
@@ -226,11 +227,11 @@ public final class DistillCommand implements Runnable {
             Dpo dpo = new Dpo(g, j, teacher.modelName()).setSystemPrompt(teacher.system).setDropTruncated(dropTruncated);
             InferenceProgress progress = InferenceProgress.attach(run, dpo::teacherMetrics);
             dev.kindling.spark.inference.GenerationManifest manifest = generationManifest(run.spark());
-            run.runPipeline(run.readInput(), List.of(dpo), out, pipeline);
+            RunReport report = run.runPipeline(run.readInput(), List.of(dpo), out, pipeline);
             manifest.generator("teacher", g.settingsAsRun(run.spark()), teacher.modelName(), teacher.system,
                     g.authorsDefaults(run.spark())).judge(j).write(run.spark(), out.path());
-            run.out().println(progress.summary("teacher"));
-            run.out().println(progress.summary("judge", dpo.judgeMetrics()));
+            run.out().println(progress.summary("teacher", report.metrics()));
+            run.out().println(progress.summary("judge", report.metrics()));
             return 0;
         }
     }

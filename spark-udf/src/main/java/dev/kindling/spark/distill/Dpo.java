@@ -190,18 +190,16 @@ public final class Dpo extends DistillStage<Dpo> {
         Column finish = col("_samples.finish_reason");
         // the samples pick leaves out (blank ones, and with dropTruncated those cut by the token limit) are null to the
         // judge, which skips them: it rated each of them, a judge prompt and answer per sample, for nothing
-        Dataset<Row> sampled = new InferenceStage("generate", used).apply(docs, context)
+        Dataset<Row> sampled = new InferenceStage("generate", used).reportModelCounts("teacher").apply(docs, context)
                 .withColumn("_candidates", texts)
                 .withColumn("_to_judge", org.apache.spark.sql.functions.zip_with(texts, finish, (t, f) ->
                         when(t.rlike(Distill.BLANK).or(dropTruncated ? f.equalTo("length") : lit(false)),
                                 lit(null).cast(DataTypes.StringType)).otherwise(t)));
         Judge rater = ((Judge) judge.copy(ParamMap.empty())).setInstructionCol(prompt).setResponseCol("_to_judge")
                 .setOutputCol("_judgments").adviseOnLongPrompts(JUDGE_LONG_PROMPT_ADVICE);
-        Dataset<Row> judged = new InferenceStage("judge", rater).apply(sampled, context);
+        Dataset<Row> judged = new InferenceStage("judge", rater).reportModelCounts("judge").apply(sampled, context);
         rated = rater;
         reportRun();
-        Distill.reportTokens(context, "teacher", used.metrics());
-        Distill.reportTokens(context, "judge", rater.metrics());
         int min = judge.loadRubric().minRating();
         UserDefinedFunction pick = org.apache.spark.sql.functions.udf(
                 (UDF3<Seq<String>, Seq<Row>, Seq<String>, Row>) (c, j, f) -> pick(c, j, f, min), PAIR);

@@ -137,8 +137,7 @@ public final class Sft extends DistillStage<Sft> {
         String system = systemPromptOfRun();
         used = teacherRun(prompt, system);
         reportRun();
-        Dataset<Row> answered = new InferenceStage("generate", used).apply(docs, context);
-        Distill.reportTokens(context, "teacher", used.metrics());
+        Dataset<Row> answered = new InferenceStage("generate", used).reportModelCounts("teacher").apply(docs, context);
         Column answer = col("_answer");
         Column reason = col(Columns.REASON);
         // an empty assistant turn (the teacher ended at once, or a stop string cut the answer to nothing) would teach the

@@ -38,6 +38,11 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
     /** Not params: they word a row's error and change no result (see {@link #adviseOnLongPrompts}); null: the stage's own. */
     private String longPromptAdvice;
     private String kvBudgetAdvice;
+    /**
+     * Not a param either: the internal column of each row's counts ({@link RowInference#COUNTS}) that a pipeline's
+     * {@link InferenceStage} sums where the rows are written; null: none (the stage's output is its schema's).
+     */
+    private String countsCol;
 
     /** What a stage's row error advises for a prompt longer than the context, unless told otherwise. */
     static final String TRUNCATE_ADVICE = "shorten it; to keep a prompt's end instead: setTruncatePrompts(true) on the stage";
@@ -321,7 +326,8 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
      * as {@link #refusalAdvice} says.
      */
     protected final org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> run(RowInference<?> job, org.apache.spark.sql.Dataset<?> dataset) {
-        return job.namedAs(who()).advisedWith(refusalAdvice()).apply(dataset.toDF(), getErrorCol(), getSkipRejected());
+        return job.namedAs(who()).advisedWith(refusalAdvice()).countedIn(countsCol).apply(dataset.toDF(), getErrorCol(),
+                getSkipRejected());
     }
 
     /** Registers the counters of a new {@link #transform}, this stage's and those of the stages it is a copy of. */
@@ -441,6 +447,15 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
         return self();
     }
 
+    /**
+     * Adds {@code column}, each row's counts ({@link RowInference#COUNTS}), after the stage's own columns: for
+     * {@link InferenceStage#reportModelCounts}, which sums and drops it. Kept by {@link #copy}, not saved.
+     */
+    S countRowsIn(String column) {
+        countsCol = column;
+        return self();
+    }
+
     /** The advice a row's error gives for a refusal: the caller's, else the stage's own. */
     RefusalAdvice refusalAdvice() {
         return new RefusalAdvice(longPromptAdvice != null ? longPromptAdvice : defaultLongPromptAdvice(),
@@ -474,6 +489,7 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
         S copy = (S) defaultCopy(extra);
         ((EngineStage<?>) copy).longPromptAdvice = longPromptAdvice;
         ((EngineStage<?>) copy).kvBudgetAdvice = kvBudgetAdvice;
+        ((EngineStage<?>) copy).countsCol = countsCol;
         ((EngineStage<?>) copy).copiedFrom = CopiedFrom.copyOf(this, copiedFrom);
         return copy;
     }

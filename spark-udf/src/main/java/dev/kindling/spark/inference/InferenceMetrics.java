@@ -19,9 +19,10 @@ import org.slf4j.LoggerFactory;
  * <p>Accumulators updated inside transformations count again when Spark computes a partition again
  * (a cached partition lost with its executor, a shuffle-map stage run again, each action over an
  * uncached result; a failed attempt adds nothing). A CLI run's {@code tokens}, {@code generated
- * tokens} and {@code scored tokens} are sums over the written rows, counted once; its teacher's and
- * judge's tokens are these counters, as what the model read is in no row to sum (README
- * "Counted once, whatever Spark runs again" says when they exceed the rows).
+ * tokens} and {@code scored tokens} are sums over the written rows, counted once, and so are the
+ * teacher's and judge's counts of {@code distill sft} and {@code dpo}: each row carries what these
+ * counters add for it to the write ({@link InferenceStage#reportModelCounts}; README "Counted once,
+ * whatever Spark runs again").
  */
 public final class InferenceMetrics implements Serializable {
     private static final long serialVersionUID = 1L;

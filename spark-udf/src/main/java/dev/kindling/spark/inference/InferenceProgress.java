@@ -1,6 +1,7 @@
 package dev.kindling.spark.inference;
 
 import dev.kindling.spark.cli.JobRun;
+import dev.kindling.spark.stage.RunReport;
 import java.util.Locale;
 import java.util.function.Supplier;
 
@@ -36,24 +37,40 @@ public final class InferenceProgress {
         return Math.max(live, acc);
     }
 
-    /** One line: rows, failed rows, prompt and generated tokens, and generated tokens per second. */
+    /**
+     * One line: rows, failed rows, prompt and generated tokens, and generated tokens per second, from the counters (as the
+     * tasks ran).
+     */
     public String summary(String what) {
-        return summary(what, metrics.get());
+        InferenceMetrics m = metrics.get();
+        if (m == null) {
+            return String.format(Locale.ROOT, "%s: %,d rows in %.1f s", what, InferenceMetrics.LIVE_ROWS.get() - rowsBase, seconds());
+        }
+        return line(what, m.rows(), m.failedRows(), m.promptTokens(), m.generatedTokens(),
+                "tokens counted as tasks ran; a recomputed partition counts again");
     }
 
     /**
-     * {@link #summary(String)}'s line for another model of the same job ({@code distill dpo}'s judge): {@code m}'s counters,
-     * its rate over the job's time.
+     * {@link #summary(String)}'s line from a pipeline's {@code metrics} ({@link RunReport#metrics}), the counts that
+     * {@link InferenceStage#reportModelCounts} named {@code who} summed from the rows as they were written: each row once,
+     * whatever Spark computed again.
      */
-    public String summary(String what, InferenceMetrics m) {
-        double s = Math.max(1e-3, (System.nanoTime() - start) / 1e9);
-        if (m == null) {
-            return String.format(Locale.ROOT, "%s: %,d rows in %.1f s", what, InferenceMetrics.LIVE_ROWS.get() - rowsBase, s);
-        }
+    public String summary(String who, java.util.Map<String, Long> metrics) {
+        java.util.function.ToLongFunction<String> count = name -> metrics.getOrDefault(who + " " + name, 0L);
+        return line(who, count.applyAsLong("rows"), count.applyAsLong("failed rows"), count.applyAsLong("prompt tokens"),
+                count.applyAsLong("generated tokens"), "counted from the rows written, each once");
+    }
+
+    private double seconds() {
+        return Math.max(1e-3, (System.nanoTime() - start) / 1e9);
+    }
+
+    private String line(String what, long rows, long failed, long promptTokens, long generatedTokens, String counted) {
+        double s = seconds();
         // the rate is the job's, over its wall time: said so, as a small run's 0.3 tok/s (mostly loading the model and
         // starting tasks) read as the engine's speed, which kindling bench generate measures
         return String.format(Locale.ROOT, "%s: %,d rows (%,d failed), %,d prompt tokens, %,d generated tokens, %.1f generated tok/s "
-                + "over the job's %.1f s, model loading, reading and writing included (tokens counted as tasks ran; a recomputed "
-                + "partition counts again)", what, m.rows(), m.failedRows(), m.promptTokens(), m.generatedTokens(), m.generatedTokens() / s, s);
+                + "over the job's %.1f s, model loading, reading and writing included (%s)", what, rows, failed, promptTokens,
+                generatedTokens, generatedTokens / s, s, counted);
     }
 }

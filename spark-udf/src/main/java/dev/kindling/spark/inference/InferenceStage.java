@@ -24,6 +24,8 @@ public final class InferenceStage implements PipelineStage {
     private final Map<String, String> sums = new LinkedHashMap<>();
     private final Map<String, Column> totals = new LinkedHashMap<>();
     private final Map<String, String> totalMetrics = new LinkedHashMap<>();
+    /** Who {@link #reportModelCounts} names in the metrics (teacher, judge), or null. */
+    private String modelCounts;
 
     public InferenceStage(String name, EngineStage<?> stage) {
         this.name = name;
@@ -55,6 +57,18 @@ public final class InferenceStage implements PipelineStage {
         return this;
     }
 
+    /**
+     * Reports the model's counts, summed from each row it ran on ({@link RowInference#COUNTS}) where the rows are written:
+     * {@code WHO rows}, {@code WHO failed rows}, {@code WHO prompt tokens} and {@code WHO generated tokens}, the numbers of
+     * the stage's {@code metrics()} for one computation of the rows. A row computed again (a cached partition lost with
+     * its executor, read again by a second output) counts once, where {@code metrics()} counts it again: what the model
+     * read is in no output column to sum, so each row carries it to the write.
+     */
+    public InferenceStage reportModelCounts(String who) {
+        modelCounts = who;
+        return this;
+    }
+
     @Override
     public String name() {
         return name;
@@ -68,7 +82,27 @@ public final class InferenceStage implements PipelineStage {
         sums.forEach(context::reportSum);
         // on a copy: the caller's stage (a Score given to a PerplexityFilter, say) keeps the skipRejected it was given, and
         // reports the copy's counters (EngineStage.copy)
-        Dataset<Row> out = stage.copy(ParamMap.empty()).setSkipRejected(true).transform(docs);
+        EngineStage<?> run = stage.copy(ParamMap.empty()).setSkipRejected(true);
+        String counts = dev.kindling.spark.io.DatasetReader.METRIC_PREFIX + name + "_counts";
+        if (modelCounts != null) {
+            run.countRowsIn(counts);
+        }
+        Dataset<Row> out = run.transform(docs);
+        if (modelCounts != null) {
+            // a metric column each, summed over every row; a row the stage skipped has no counts and adds nothing
+            Column c = functions.col(counts);
+            Map<String, Column> perRow = new LinkedHashMap<>();
+            perRow.put("rows", functions.when(c.isNotNull(), 1L).otherwise(0L));
+            perRow.put("failed rows", functions.when(c.getField("failed"), 1L).otherwise(0L));
+            perRow.put("prompt tokens", functions.coalesce(c.getField("prompt_tokens"), functions.lit(0L)));
+            perRow.put("generated tokens", functions.coalesce(c.getField("generated_tokens"), functions.lit(0L)));
+            for (Map.Entry<String, Column> e : perRow.entrySet()) {
+                String metricColumn = counts + "_" + e.getKey().replace(' ', '_');
+                out = out.withColumn(metricColumn, e.getValue());
+                context.reportMetricColumn(metricColumn, modelCounts + " " + e.getKey());
+            }
+            out = out.drop(counts);
+        }
         for (Map.Entry<String, Column> t : totals.entrySet()) {
             // rows an earlier stage rejected were not run (their column is null) and add nothing
             String metricColumn = dev.kindling.spark.io.DatasetReader.METRIC_PREFIX + name + "_" + t.getKey();

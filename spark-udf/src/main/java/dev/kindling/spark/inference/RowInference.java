@@ -33,6 +33,12 @@ import org.apache.spark.sql.types.StructType;
  */
 public abstract class RowInference<R> implements Serializable {
     private static final long serialVersionUID = 1L;
+    /**
+     * A row's counts in {@link #countedIn}'s column: what the stage's counters add for it ({@link InferenceMetrics}),
+     * whether it failed and the tokens it read and generated; null for a row the stage skipped (rejected earlier).
+     */
+    static final StructType COUNTS = new StructType().add("failed", DataTypes.BooleanType, false)
+            .add("prompt_tokens", DataTypes.LongType, false).add("generated_tokens", DataTypes.LongType, false);
 
     private final String stage;
     private final EngineSpec engine;
@@ -44,10 +50,13 @@ public abstract class RowInference<R> implements Serializable {
     private int reasonIndex = -1;
     private int outputWidth;
     private int ownWidth;
+    private int countsIndex = -1;
     /** Its stage's ({@link #advisedWith}); none of its own, as only the stage knows its words (Judge's are not Generate's). */
     private RefusalAdvice advice;
     /** The stage as its errors name it ({@code Generate(uid)}), for a model or tokenizer the task cannot open; null: none. */
     private String who;
+    /** The column of each row's {@link #COUNTS}, or null: none. */
+    private String countsCol;
 
     protected RowInference(String stage, EngineSpec engine, int window, InferenceMetrics metrics) {
         this.stage = stage;
@@ -80,6 +89,9 @@ public abstract class RowInference<R> implements Serializable {
         for (StructField f : outputColumns().fields()) {
             s = s.add(f);
         }
+        if (countsCol != null) {
+            s = s.add(countsCol, COUNTS, true);
+        }
         if (!Arrays.asList(input.fieldNames()).contains(errorCol)) {
             s = s.add(errorCol, DataTypes.StringType, true);
         }
@@ -98,6 +110,7 @@ public abstract class RowInference<R> implements Serializable {
         inputWidth = schema.size();
         outputWidth = out.size();
         ownWidth = outputColumns().size();
+        countsIndex = countsCol == null ? -1 : inputWidth + ownWidth;
         int existing = Arrays.asList(schema.fieldNames()).indexOf(errorCol);
         if (existing >= 0 && !Columns.isString(schema.apply(existing).dataType())) {
             throw dev.kindling.spark.KindlingException.usage(stage + ": column '" + errorCol + "' exists and is "
@@ -177,6 +190,9 @@ public abstract class RowInference<R> implements Serializable {
                 if (!skipped) {
                     long[] t = o.value() != null ? tokenCounts(o.value()) : new long[2];
                     counts.row(o.error() == null, t[0], t[1]);
+                    if (countsIndex >= 0) {
+                        v[countsIndex] = RowFactory.create(o.error() != null, t[0], t[1]);
+                    }
                 }
                 return RowFactory.create(v);
             }
@@ -196,6 +212,16 @@ public abstract class RowInference<R> implements Serializable {
     /** Names the stage ({@code Generate(uid)}) in the error of a model or tokenizer a task cannot open. */
     final RowInference<R> namedAs(String stageWho) {
         who = stageWho;
+        return this;
+    }
+
+    /**
+     * Writes each row's {@link #COUNTS} to {@code column} (null: none), after the stage's own columns: a count summed from
+     * the rows where they are written counts a row once, whatever Spark computes again, where the counters count every
+     * computation ({@code InferenceStage.reportModelCounts}).
+     */
+    final RowInference<R> countedIn(String column) {
+        countsCol = column;
         return this;
     }
 

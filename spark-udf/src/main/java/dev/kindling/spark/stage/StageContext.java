@@ -18,7 +18,6 @@ public final class StageContext {
     private final Map<String, String> sumOverKept = new LinkedHashMap<>();
     private final Map<String, String> metricColumns = new LinkedHashMap<>();
     private final Map<String, Long> values = new LinkedHashMap<>();
-    private final Map<String, java.util.function.LongSupplier> counters = new LinkedHashMap<>();
     private final Map<String, Double> measures = new LinkedHashMap<>();
     private final java.util.Set<String> keptInternal = new java.util.LinkedHashSet<>();
 
@@ -68,19 +67,9 @@ public final class StageContext {
         values.merge(metric, value, Long::sum);
     }
 
-    /**
-     * Reports a count that is known only once the output is written (a model's prompt tokens, which its accumulators
-     * add up as the tasks run): read then, and added to the run's metrics with the values of {@link #reportValue}.
-     */
-    public void reportCounter(String metric, java.util.function.LongSupplier value) {
-        counters.put(metric, value);
-    }
-
-    /** Values reported with {@link #reportValue}, and the counters of {@link #reportCounter} as they stand now. */
+    /** Values reported with {@link #reportValue}. */
     public Map<String, Long> values() {
-        Map<String, Long> all = new LinkedHashMap<>(values);
-        counters.forEach((metric, value) -> all.merge(metric, value.getAsLong(), Long::sum));
-        return Map.copyOf(all);
+        return Map.copyOf(values);
     }
 
     /**

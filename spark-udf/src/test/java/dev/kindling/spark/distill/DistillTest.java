@@ -181,6 +181,10 @@ class DistillTest {
         assertEquals(alone.stream().mapToLong(c -> c.tokens().length).sum(), teacher[1], r.out());
         assertEquals(List.of(teacher[0], teacher[1], 1L), List.of(metrics.path("teacher prompt tokens").asLong(-1),
                 metrics.path("teacher generated tokens").asLong(-1), metrics.path("rows with an error").asLong(-1)), metrics.toString());
+        // and the prompts it answered, the long one failed, as the line says them (summed from the rows written)
+        assertTrue(r.out().contains("\nteacher: 7 rows (1 failed), "), r.out());
+        assertEquals(List.of(7L, 1L), List.of(metrics.path("teacher rows").asLong(-1), metrics.path("teacher failed rows").asLong(-1)),
+                metrics.toString());
         Row bad = byPrompt.get(huge.toString());
         assertNull(bad.getAs("messages"));
         assertNull(bad.getAs("completion"));

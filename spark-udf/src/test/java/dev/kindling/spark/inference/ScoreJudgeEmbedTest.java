@@ -526,10 +526,9 @@ class ScoreJudgeEmbedTest {
     }
 
     /**
-     * README "Counted once, whatever Spark runs again": a model's counters, which a run's {@code --stats} reports as the
-     * teacher's and judge's tokens ({@code StageContext.reportCounter}) and the API as {@code metrics()}, count a cached
-     * partition again where its cached copy is lost (as with its executor) and the next output computes it anew; a count
-     * made from the rows, as {@code scored tokens} is (a metric column the write sums), counts it once.
+     * README "Counted once, whatever Spark runs again": a model's counters, which the API reports as {@code metrics()},
+     * count a cached partition again where its cached copy is lost (as with its executor) and the next output computes it
+     * anew; a count made from the rows, as {@code scored tokens} is (a metric column the write sums), counts it once.
      */
     @Test
     void aLostCachedPartitionCountsAgainInTheModelsCountersAndOnceInTheRowsCount(@TempDir Path dir) {
@@ -539,7 +538,6 @@ class ScoreJudgeEmbedTest {
         StageContext ctx = new StageContext(spark, "id", "text");
         Score score = new Score().setModel(Stories.model().toString()).setThreads(2);
         Dataset<Row> scored = new InferenceStage("score", score).reportTotal(score.getCountCol(), "scored tokens").apply(in, ctx);
-        ctx.reportCounter("model prompt tokens", () -> score.metrics().promptTokens());
         // computed and cached, as for a run's two outputs, then the cached copy lost
         java.util.Set<Integer> cachedBefore = new java.util.HashSet<>(
                 org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext()).getPersistentRDDs().keySet());
@@ -561,7 +559,7 @@ class ScoreJudgeEmbedTest {
                     List.of("read", "score"), java.util.Set.of(), System.nanoTime());
             // computed again once (the write's job), and read from the cache it filled again by the second output
             assertEquals(6, score.metrics().rows());
-            assertEquals(2 * once, report.metrics().get("model prompt tokens"), report.metrics().toString());
+            assertEquals(2 * once, score.metrics().promptTokens());
             // read with the one field's type: no job to infer the schema
             long rowsTokens = spark.read().schema("n_tokens LONG").json(dir.resolve("kept").toString())
                     .agg(org.apache.spark.sql.functions.sum("n_tokens")).first().getLong(0);
