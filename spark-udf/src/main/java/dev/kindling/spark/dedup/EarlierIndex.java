@@ -126,14 +126,20 @@ public record EarlierIndex(String path, String label, JsonNode manifest) {
      */
     public static EarlierIndex open(Configuration conf, String path, String option) {
         String label = option + " " + path;
-        Path dir = new Path(path);
         JsonNode m;
         try {
-            FileSystem fs = manifestFileSystem(dir, conf);
-            if (!fs.exists(dir)) {
+            FileSystem fs = manifestFileSystem(new Path(path), conf);
+            // its parts are read by Spark's reader, as a glob: the manifest is read from the folder that glob matches,
+            // refused where that is not the folder of its name (idx[1] beside idx1 had idx1's parts read under its manifest)
+            FileStatus[] matches = dev.kindling.spark.io.DataFormat.matches(fs, path, label);
+            if (matches.length == 0) {
                 throw KindlingException.usage(label + " does not exist");
             }
-            Path manifest = new Path(dir, MANIFEST);
+            if (matches.length > 1) {
+                throw KindlingException.usage(label + " matches " + matches.length + " paths as a glob (" + matches[0].getPath()
+                        + ", ...): give one index folder");
+            }
+            Path manifest = new Path(matches[0].getPath(), MANIFEST);
             if (!fs.exists(manifest)) {
                 throw KindlingException.usage(label + " has no " + MANIFEST + ": not a dedup index (kindling dedup --save-index "
                         + "writes one, its manifest last)");

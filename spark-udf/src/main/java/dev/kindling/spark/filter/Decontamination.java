@@ -220,20 +220,25 @@ public final class Decontamination extends CurationStage<Decontamination> {
     }
 
     /**
-     * A benchmark folder's format: its data files' (Spark's part files, shards), which must agree. A folder was read as
-     * text whatever it held, so a folder of JSON Lines had its raw lines matched (escapes undecoded: contamination
-     * missed) and its columns could not be chosen.
+     * The format of a benchmark's data files (a folder's: Spark's part files, shards; a glob's matches and the data files
+     * of the folders among them), which must agree. A folder was read as text whatever it held, so a folder of JSON Lines
+     * had its raw lines matched (escapes undecoded: contamination missed) and its columns could not be chosen.
      */
-    private static String folderFormat(org.apache.hadoop.fs.FileSystem fs, Path folder, String path) throws java.io.IOException {
+    private static String benchmarkFormat(org.apache.hadoop.fs.FileSystem fs, org.apache.hadoop.fs.FileStatus[] matches, String path)
+            throws java.io.IOException {
         java.util.Map<String, String> formats = new java.util.TreeMap<>();
-        for (org.apache.hadoop.fs.FileStatus f : dev.kindling.spark.io.DataFormat.dataFiles(fs, folder)) {
-            formats.putIfAbsent(formatOf(f.getPath().getName()), f.getPath().getName());
+        for (org.apache.hadoop.fs.FileStatus match : matches) {
+            for (org.apache.hadoop.fs.FileStatus f : match.isDirectory() ? dev.kindling.spark.io.DataFormat.dataFiles(fs, match.getPath())
+                    : List.of(match)) {
+                formats.putIfAbsent(formatOf(f.getPath().getName()), f.getPath().getName());
+            }
         }
+        String what = matches.length == 1 && matches[0].isDirectory() ? "benchmark folder " : "benchmark ";
         if (formats.isEmpty()) {
-            throw KindlingException.usage(NAME + ": benchmark folder " + path + " holds no data files");
+            throw KindlingException.usage(NAME + ": " + what + path + " holds no data files");
         }
         if (formats.size() > 1) {
-            throw KindlingException.usage(NAME + ": benchmark folder " + path + " holds files of more than one format ("
+            throw KindlingException.usage(NAME + ": " + what + path + " holds files of more than one format ("
                     + formats.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).collect(java.util.stream.Collectors.joining(", "))
                     + "); give one file, or a folder of one format");
         }
@@ -261,9 +266,21 @@ public final class Decontamination extends CurationStage<Decontamination> {
      * is left to {@link #buildIndex}, which reads them as Spark does and says what is wrong.
      */
     public void checkLocalBenchmarkColumns() {
-        java.nio.file.Path local = dev.kindling.spark.io.LocalPaths.localOrNull(getBenchmark());
-        if (local == null || !java.nio.file.Files.isRegularFile(local)) {
+        if (dev.kindling.spark.io.LocalPaths.localOrNull(getBenchmark()) == null) {
             return;
+        }
+        java.nio.file.Path local;
+        try {
+            // the file the reader will read, the benchmark's glob checked as buildIndex checks it
+            org.apache.hadoop.fs.FileStatus[] matches = dev.kindling.spark.io.DataFormat.matches(
+                    org.apache.hadoop.fs.FileSystem.getLocal(new org.apache.hadoop.conf.Configuration()), getBenchmark(),
+                    NAME + ": benchmark " + getBenchmark());
+            if (matches.length != 1 || !matches[0].isFile()) {
+                return;
+            }
+            local = dev.kindling.spark.io.LocalPaths.ofFileUri(matches[0].getPath().toUri());
+        } catch (java.io.IOException e) {
+            return; // buildIndex reports it
         }
         String name = local.getFileName().toString();
         String format = formatOf(name);
@@ -303,13 +320,15 @@ public final class Decontamination extends CurationStage<Decontamination> {
         String format;
         boolean folder;
         try {
-            Path p = new Path(path);
-            org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
-            if (!fs.exists(p)) {
+            org.apache.hadoop.fs.FileSystem fs = new Path(path).getFileSystem(spark.sparkContext().hadoopConfiguration());
+            // Spark's reader below reads it as a glob: what it matches, refused where that is not the file of its name
+            org.apache.hadoop.fs.FileStatus[] matches = dev.kindling.spark.io.DataFormat.matches(fs, path, NAME + ": benchmark " + path);
+            if (matches.length == 0) {
                 throw KindlingException.usage(NAME + ": benchmark " + path + " does not exist");
             }
-            folder = fs.getFileStatus(p).isDirectory();
-            format = folder ? folderFormat(fs, p, path) : formatOf(path);
+            // the lines of more than one file are read as one list
+            folder = matches.length > 1 || matches[0].isDirectory();
+            format = benchmarkFormat(fs, matches, path);
         } catch (java.io.IOException e) {
             throw dev.kindling.spark.io.DataFormat.storeError(e, NAME + ": benchmark " + path + " does not exist: ",
                     NAME + ": cannot read benchmark " + path + ": ", path, spark.sparkContext().hadoopConfiguration());

@@ -104,9 +104,33 @@ public enum DataFormat {
     }
 
     /**
+     * What {@code given} matches as the glob Hadoop's readers take every path for (none: an empty array), refused as a
+     * usage error beginning {@code label} ("input data[1].jsonl") where a file or folder of its literal name is there that
+     * the glob does not match: Hadoop reads {@code data[1].jsonl} as a pattern (only {@code data1.jsonl}), so the named
+     * file was refused as "does not exist" while there, or, {@code data1.jsonl} there too, that other file was read in
+     * silence. The error gives the name escaped with backslashes, which the readers then read as written. For every path a
+     * Spark reader globs: the inputs, {@code --against}, a decontamination benchmark, a saved dedup index's folder.
+     */
+    public static FileStatus[] matches(FileSystem fs, String given, String label) throws IOException {
+        Path p = new Path(given);
+        FileStatus[] matches = globStatus(fs, p, given);
+        matches = matches == null ? new FileStatus[0] : matches;
+        // a match is named by its whole path: the glob's characters may be in a parent folder, whose match has the
+        // path's own base name
+        FileStatus named = literallyNamed(fs, p);
+        if (named != null && java.util.Arrays.stream(matches).noneMatch(m -> m.getPath().equals(named.getPath()))) {
+            String matched = matches.length == 0 ? "no file" : matches[0].getPath() + (matches.length > 1 ? " and "
+                    + (matches.length - 1) + " more" : "");
+            throw KindlingException.usage(label + " matches " + matched + " as a glob (Hadoop's readers take every "
+                    + "path for one: [ ] { } * ? are patterns), though a " + (named.isDirectory() ? "folder" : "file")
+                    + " of that name is there; escape them with a backslash: " + given.replaceAll("([\\[\\]{}*?])", "\\\\$1"));
+        }
+        return matches;
+    }
+
+    /**
      * The file or folder {@code p} names as it is written, where its name holds glob characters (else null, nothing asked
-     * of the file system): Hadoop reads {@code data[1].jsonl} as a pattern (only {@code data1.jsonl}), so the named file
-     * was refused as "does not exist" while there, or, {@code data1.jsonl} there too, that other file was read in silence.
+     * of the file system).
      */
     private static FileStatus literallyNamed(FileSystem fs, Path p) {
         if (!p.toString().matches(".*[\\[\\]{}*?].*")) {
@@ -309,19 +333,8 @@ public enum DataFormat {
         Path p = new Path(input);
         try {
             FileSystem fs = p.getFileSystem(conf);
-            FileStatus[] matches = globStatus(fs, p, input);
-            boolean none = matches == null || matches.length == 0;
-            // a match is named by its whole path: the glob's characters may be in a parent folder, whose match has the
-            // input's own base name
-            FileStatus named = literallyNamed(fs, p);
-            if (named != null && (none || java.util.Arrays.stream(matches).noneMatch(m -> m.getPath().equals(named.getPath())))) {
-                String matched = none ? "no file" : matches[0].getPath() + (matches.length > 1 ? " and "
-                        + (matches.length - 1) + " more" : "");
-                throw KindlingException.usage("input " + input + " matches " + matched + " as a glob (Hadoop reads every "
-                        + "input as one: [ ] { } * ? are patterns), though a " + (named.isDirectory() ? "folder" : "file")
-                        + " of that name is there; escape them with a backslash: " + input.replaceAll("([\\[\\]{}*?])", "\\\\$1"));
-            }
-            if (none) {
+            FileStatus[] matches = matches(fs, input, "input " + input);
+            if (matches.length == 0) {
                 throw KindlingException.usage("input " + input + " does not exist");
             }
             for (FileStatus st : matches) {

@@ -382,6 +382,23 @@ class AgainstIndexTest {
         Cli.Result used = dedup("-i", input.toString(), "-o", out.toString(), "--against-index", index.toString(), "--ngram", "3", "--keep-duplicates");
         assertEquals(0, used.code(), used.toString());
         assertEquals(Map.of("n1", "exact_dedup:duplicate_of_earlier | e1 | e1"), verdicts(out));
+
+        // a folder whose name reads as a glob, another index beside it that the glob matches: its manifest was read from
+        // the folder of its name and its parts, by Spark's reader, from the other. Refused as an input is, before Spark
+        // starts; its escaped name reads it (it was "does not exist")
+        Path bracketed = tmp.resolve("idx[1]");
+        copy(index, bracketed);
+        copy(index, tmp.resolve("idx1"));
+        Cli.Result glob = dedup("--master", bogus, "-i", input.toString(), "-o", tmp.resolve("o10").toString(), "--against-index",
+                bracketed.toString(), "--ngram", "3");
+        assertEquals(2, glob.code(), glob.toString());
+        assertTrue(glob.err().contains("--against-index " + bracketed + " matches ") && glob.err().contains(tmp.resolve("idx1") + " as a glob")
+                && glob.err().contains("escape them with a backslash: " + tmp.resolve("idx\\[1\\]")), glob.err());
+        Path escapedOut = tmp.resolve("o11");
+        Cli.Result escaped = dedup("-i", input.toString(), "-o", escapedOut.toString(), "--against-index", tmp.resolve("idx\\[1\\]").toString(),
+                "--ngram", "3", "--keep-duplicates");
+        assertEquals(0, escaped.code(), escaped.toString());
+        assertEquals(Map.of("n1", "exact_dedup:duplicate_of_earlier | e1 | e1"), verdicts(escapedOut));
     }
 
     /**

@@ -209,6 +209,52 @@ class FilterStagesTest {
                 + "twice in the line's object, at characters 2 and 94 of the line"), twice.getMessage());
     }
 
+    /**
+     * A benchmark is read as a glob, as the inputs are, and checked as they are: {@code bench[1].jsonl} beside {@code
+     * bench1.jsonl} had the other file's items indexed in silence (the document sharing the named file's item kept), and a
+     * glob of two files was refused as "does not exist". The named file is refused as an input is, before Spark starts
+     * where it is local, giving the escaped name, which reads it.
+     */
+    @Test
+    void aBenchmarkWhoseGlobMatchesAnotherFileIsRefused() throws Exception {
+        String leaked = "the committee met on tuesday to review the annual budget of the city library and its branches";
+        String other = "a long and winding road leads over the hills to the sea where the old lighthouse keeper lives alone";
+        Map<String, String> docs = Map.of("a", "Minutes. " + leaked + ".", "b", "Travel notes: " + other + ".");
+        Path named = Files.writeString(tmp.resolve("bench[1].jsonl"), "{\"text\": \"" + leaked + "\"}\n");
+        Path matched = Files.writeString(tmp.resolve("bench1.jsonl"), "{\"text\": \"" + other + "\"}\n");
+        String escaped = tmp.resolve("bench\\[1\\].jsonl").toString();
+        Decontamination stage = new Decontamination().setBenchmark(named.toString());
+        KindlingException early = assertThrows(KindlingException.class, stage::checkLocalBenchmarkColumns);
+        KindlingException e = assertThrows(KindlingException.class, () -> stage.transform(frame(docs)).collectAsList());
+        for (KindlingException refused : List.of(early, e)) {
+            assertEquals(KindlingException.USAGE, refused.exitCode());
+            assertTrue(refused.getMessage().startsWith("decontaminate: benchmark " + named + " matches ")
+                    && refused.getMessage().contains(matched + " as a glob") && refused.getMessage().contains("though a file of that name is there") && refused.getMessage().endsWith(escaped),
+                    refused.getMessage());
+        }
+        assertEquals(Set.of("a"), dropped(new Decontamination().setBenchmark(escaped), docs), "the escaped name reads the named file");
+
+        Files.delete(matched);
+        KindlingException alone = assertThrows(KindlingException.class, () -> stage.transform(frame(docs)).collectAsList());
+        assertTrue(alone.getMessage().contains("decontaminate: benchmark " + named + " matches no file as a glob"), alone.getMessage());
+
+        Path folder = Files.createDirectories(tmp.resolve("benchmarks"));
+        Files.writeString(folder.resolve("x.jsonl"), "{\"text\": \"" + leaked + "\"}\n");
+        Files.writeString(folder.resolve("y.jsonl"), "{\"text\": \"" + other + "\"}\n");
+        assertEquals(Set.of("a", "b"), dropped(new Decontamination().setBenchmark(folder + "/*.jsonl"), docs), "a glob of two files");
+    }
+
+    /** The ids of the documents {@code stage} drops. */
+    private static Set<String> dropped(Decontamination stage, Map<String, String> docs) {
+        Set<String> out = new java.util.TreeSet<>();
+        for (Row r : stage.transform(frame(docs)).collectAsList()) {
+            if (r.getAs(Columns.REASON) != null) {
+                out.add(r.getAs("id"));
+            }
+        }
+        return out;
+    }
+
     /** Decontamination drops (or flags) exactly the documents sharing a 13-gram with the benchmark. */
     @Test
     void decontaminationDropsOrFlags() throws Exception {
