@@ -274,7 +274,7 @@ public final class Decontamination extends CurationStage<Decontamination> {
             // the file the reader will read, the benchmark's glob checked as buildIndex checks it
             org.apache.hadoop.fs.FileStatus[] matches = dev.kindling.spark.io.DataFormat.matches(
                     org.apache.hadoop.fs.FileSystem.getLocal(new org.apache.hadoop.conf.Configuration()), getBenchmark(),
-                    NAME + ": benchmark " + getBenchmark());
+                    (origin == null ? NAME : origin) + ": benchmark " + getBenchmark());
             if (matches.length != 1 || !matches[0].isFile()) {
                 return;
             }

@@ -74,7 +74,7 @@ public enum DataFormat {
             Path p = new Path(input);
             FileStatus[] found;
             try {
-                found = globStatus(p.getFileSystem(conf), p, input);
+                found = globStatus(p.getFileSystem(conf), p, "input " + input);
             } catch (IOException e) {
                 continue; // infer reported what it could not list
             }
@@ -113,7 +113,7 @@ public enum DataFormat {
      */
     public static FileStatus[] matches(FileSystem fs, String given, String label) throws IOException {
         Path p = new Path(given);
-        FileStatus[] matches = globStatus(fs, p, given);
+        FileStatus[] matches = globStatus(fs, p, label);
         matches = matches == null ? new FileStatus[0] : matches;
         // a match is named by its whole path: the glob's characters may be in a parent folder, whose match has the
         // path's own base name
@@ -144,20 +144,21 @@ public enum DataFormat {
     }
 
     /**
-     * {@code fs.globStatus(p)}, a name with ':' in the listing refused naming it: Hadoop reads what comes before the colon
-     * of a name it globs (an S3 key with an ISO time, {@code 2024-01-01T00:00:00.jsonl}) as a URI scheme and threw
-     * "URISyntaxException: Relative path in absolute URI", exit 1, for the file itself and for any glob over its folder.
+     * {@code fs.globStatus(p)}, a name with ':' in the listing refused after {@code label} ("input x"): Hadoop reads what
+     * comes before the colon of a name it globs (an S3 key with an ISO time, {@code 2024-01-01T00:00:00.jsonl}) as a URI
+     * scheme and threw "URISyntaxException: Relative path in absolute URI", exit 1, for the file itself and for any glob
+     * over its folder.
      * Hadoop's readers glob every input the same way, so only the folder, read whole, reaches such a file (on S3; a local
      * disk's checksum file for it fails the same way).
      */
-    static FileStatus[] globStatus(FileSystem fs, Path p, String input) throws IOException {
+    static FileStatus[] globStatus(FileSystem fs, Path p, String label) throws IOException {
         try {
             return fs.globStatus(p);
         } catch (IllegalArgumentException e) {
             for (Throwable c = e; c != null; c = c.getCause()) {
                 if (c instanceof java.net.URISyntaxException u) {
                     Path folder = p.getParent();
-                    throw KindlingException.usage("input " + input + ": Hadoop cannot glob or open a file whose name holds ':' ("
+                    throw KindlingException.usage(label + ": Hadoop cannot glob or open a file whose name holds ':' ("
                             + u.getInput() + "; it reads the part before the colon as a URI scheme): rename the file, or on S3 read the folder that "
                             + "holds it" + (folder == null ? "" : " (" + folder + ")") + ", which is listed without a glob (a local "
                             + "disk's checksum files cannot take such a name either)");
