@@ -10,8 +10,9 @@ import java.util.function.BooleanSupplier;
  * Whether anyone still reads the command's standard output. {@code kindling demo | head -1} kept running its whole
  * pipeline (some 85 s) after {@code head} had gone: the demo writes its header, then nothing until its table, and Java's
  * {@code PrintStream} swallows the EPIPE of a write to a pipe without a reader (the JVM ignores SIGPIPE, which stops
- * {@code yes | head -1}). A command whose only product is its stdout ({@link SparkCommand} without {@code --output})
- * watches it and stops quietly with {@link #EXIT_CODE}, as a shell reports a program SIGPIPE stopped.
+ * {@code yes | head -1}). A command whose only product is its stdout (a {@link SparkCommand} that writes no output,
+ * {@link SparkCommand#writesAnOutput}) watches it and stops quietly with {@link #EXIT_CODE}, as a shell reports a program
+ * SIGPIPE stopped.
  *
  * <p>The process's stdout is polled ({@code poll(2)} sets POLLERR on a pipe's write end once its read end is closed), so
  * the run stops within {@link #POLL_MILLIS} of the reader going, not at its next write; the command's writer is asked

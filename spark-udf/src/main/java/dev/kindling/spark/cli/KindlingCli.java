@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
         footer = {"", "Run 'kindling <command> --help' for a command's options.",
                 "Exit codes: 0 ok, 1 failure (bad data, I/O), 2 usage error (an existing output without --overwrite too),",
                 "52 a Spark task ran the JVM out of memory, 130/143 interrupted (Ctrl-C, SIGTERM),",
-                "141 stopped as nobody reads stdout any more (a run without --output, as in kindling demo | head -1)."},
+                "141 stopped as nobody reads stdout any more (a run that writes no output, as in kindling demo | head -1)."},
         subcommands = {DemoCommand.class, ConvertCommand.class, DedupCommand.class, FilterCommand.class, CurateCommand.class,
                 dev.kindling.spark.tokenize.TokenizeCommand.class, dev.kindling.spark.tokenize.PackCommand.class,
                 dev.kindling.spark.inference.GenerateCommand.class, dev.kindling.spark.inference.ScoreCommand.class,

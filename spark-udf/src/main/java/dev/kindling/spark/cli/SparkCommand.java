@@ -271,6 +271,16 @@ public abstract class SparkCommand implements Callable<Integer> {
         return true;
     }
 
+    /**
+     * Whether the run writes an output of any kind (a folder, a file, an index), which it then finishes and keeps when
+     * nobody reads its stdout any more: only a run whose stdout is its whole product stops then ({@link ClosedStdout}).
+     * An output option of the command line ({@link #OUTPUT_OPTIONS}); a command with another (dedup's {@code
+     * --save-index}) adds it.
+     */
+    protected boolean writesAnOutput() {
+        return job.output != null || givenStrings().stream().anyMatch(given -> OUTPUT_OPTIONS.contains(given[0]));
+    }
+
     /** Every non-empty string the command line gave an option, as {option's longest name, value} (a list option's each). */
     private List<String[]> givenStrings() {
         List<String[]> out = new ArrayList<>();
@@ -445,10 +455,11 @@ public abstract class SparkCommand implements Callable<Integer> {
         // through Hadoop's hook manager, at a priority above Spark's (which stops the context) and the file systems' (which
         // closes them): a JVM hook ran beside them and could find neither
         org.apache.hadoop.util.ShutdownHookManager.get().addShutdownHook(onInterrupt, INTERRUPT_HOOK_PRIORITY);
-        // a run without --output has its stdout as its only product (the demo's table, a benchmark's JSON): once nobody
-        // reads it (`kindling demo | head -1`), the run stops. One with outputs finishes them, its summary unread
+        // a run that writes no output has its stdout as its only product (the demo's table, a benchmark's JSON): once
+        // nobody reads it (`kindling demo | head -1`), the run stops. One with outputs finishes them, its summary unread
+        boolean writesAnOutput = writesAnOutput();
         PrintWriter commandOut = spec.commandLine().getOut();
-        Thread stdoutWatch = job.output == null ? ClosedStdout.watch(() -> ClosedStdout.closed(commandOut), () -> {
+        Thread stdoutWatch = !writesAnOutput ? ClosedStdout.watch(() -> ClosedStdout.closed(commandOut), () -> {
             run.stopForClosedStdout();
             if (ClosedStdout.commandOwnsTheJvm()) {
                 // the driver may plan for seconds before its next job, which is when a cancel would stop it: the CLI's JVM
@@ -464,8 +475,8 @@ public abstract class SparkCommand implements Callable<Integer> {
             requireS3aScheme(spark.sparkContext().hadoopConfiguration());
             requireRemoteModels(spark.sparkContext().hadoopConfiguration());
             int code = run.recordingWrites(() -> run(run));
-            // a run without --output (the demo's try-out, a benchmark) has its summary or JSON line as its only product
-            outputsWritten |= code == 0 && job.output != null;
+            // a run without outputs (the demo's try-out, a benchmark) has its summary or JSON line as its only product
+            outputsWritten |= code == 0 && writesAnOutput;
             return run.stdoutClosed() ? ClosedStdout.EXIT_CODE : code;
         } catch (Exception | Error e) {
             failed = true;

@@ -299,6 +299,12 @@ public final class DedupCommand extends SparkCommand {
         return m;
     }
 
+    /** {@code --save-index} is an output too: with {@code --index-only} the run's only one, beside its summary on stdout. */
+    @Override
+    protected boolean writesAnOutput() {
+        return saveIndex != null || super.writesAnOutput();
+    }
+
     List<PipelineStage> stages() {
         return stages(null);
     }

@@ -68,6 +68,29 @@ class ClosedStdoutTest {
     }
 
     /**
+     * A run that writes an output of any kind, here dedup's index with no {@code --output} ({@code kindling dedup
+     * --index-only --save-index DIR ... | head -1}), finishes it and keeps it when nobody reads its stdout: the watch took
+     * its stdout for its only product and stopped it, exit 141, its failure removing the index it had begun. It exits as a
+     * run with {@code --output} does, 0, its summary unread.
+     */
+    @Test
+    void anIndexOnlyRunKeepsItsIndexWhenItsStdoutFails() throws Exception {
+        TestSpark.session();
+        Path input = java.nio.file.Files.writeString(tmp.resolve("docs.jsonl"), "{\"id\": \"a\", \"text\": \"the first of two documents\"}\n"
+                + "{\"id\": \"b\", \"text\": \"the second of two documents\"}\n");
+        Path index = tmp.resolve("index");
+        CommandLine cl = KindlingCli.commandLine();
+        PrintWriter stdout = new PrintWriter(new OutputStreamWriter(new GoneReader(), StandardCharsets.UTF_8), true);
+        stdout.println("the line head took"); // the reader has gone before the run starts, as head's once it has its line
+        StringWriter err = new StringWriter();
+        cl.setOut(stdout);
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute("dedup", "--no-progress", "-i", input.toString(), "--save-index", index.toString(), "--index-only");
+        assertEquals(0, code, err.toString());
+        assertTrue(java.nio.file.Files.exists(index.resolve("manifest.json")), "the index is kept: " + err);
+    }
+
+    /**
      * {@code kindling generate --prompt ... | head -c 10} (no Spark): the generation stops once stdout has lost its reader
      * and the command exits 141 quietly. picocli's writer swallowed the broken pipe, and the engine generated on to
      * --max-tokens for no one.
