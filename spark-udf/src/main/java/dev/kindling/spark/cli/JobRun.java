@@ -302,6 +302,20 @@ public final class JobRun {
     }
 
     /**
+     * Empties the local folder {@code dir} for this run's own files, as Spark's overwrite empties an output (pack's
+     * Megatron shards: an earlier run's left beside this run's would be read as one training set), claimed first as
+     * {@link #claimReplaced}: a run that is ending (its claim refused) deletes nothing. Emptied after the claim, it
+     * deleted the earlier output and then found its claim refused, where an interrupt is to leave an output the run had
+     * not reached yet. Under the claims' lock, so the removal comes before the claim (nothing deleted) or after the
+     * folder is emptied (this run's to remove).
+     */
+    public synchronized void replaceFolder(Path dir) throws IOException {
+        claimReplaced(dir.toString());
+        dev.kindling.spark.executor.LocalFiles.deleteRecursively(dir);
+        java.nio.file.Files.createDirectories(dir);
+    }
+
+    /**
      * Once the run's outputs are being removed, or the shutdown hook has found it never claimed one and so does not wait for
      * its thread ({@link #closeClaimsIfNoneEver}), the run claims nothing more: a folder claimed after would be left
      * unfinished. A claim while the hook still waits for the thread is taken: the removal after the wait removes it.

@@ -237,13 +237,9 @@ public final class PackCommand extends SparkCommand {
             long withoutTokens = 0;
             long padding = 0;
             if (megatron) {
-                // replace, as Spark's overwrite does: shards of an earlier run left beside this run's would be read as one
-                // training set
-                dev.kindling.spark.executor.LocalFiles.deleteRecursively(megatronDir);
-                Files.createDirectories(megatronDir);
                 // from here the folder holds this run's shards alone: a failed or interrupted run removes them, as it
                 // removes a new output (half a set of shards, the last one empty, looked like a finished output)
-                run.claimReplaced(megatronDir.toString());
+                run.replaceFolder(megatronDir);
                 ShardPartition f = new ShardPartition(tokenizer, hadoop, addSpecialTokens, splitSpecialTokens, wholeDocuments ? 0 : seqLen, eos, pad, padValue,
                         megatronDir.toAbsolutePath().toString(), TokenShardWriter.DType.forVocab(tok.vocabSize()).name());
                 // whole documents are cut nowhere: their partitions stay as they are

@@ -347,6 +347,39 @@ class InterruptTest {
     }
 
     /**
+     * A folder a run replaces itself under {@code --overwrite} (pack's Megatron shards) is claimed before it is emptied: a
+     * run whose removal has begun (interrupted once the hook's wait ran out, or failed) claims nothing more, and its
+     * refused claim came after it had deleted the earlier shards, an earlier output it had not reached yet. A run going on
+     * empties the folder and has it as its own, removed whole when it fails.
+     */
+    @Test
+    void aFolderIsClaimedBeforeARunEmptiesIt() throws Exception {
+        Path shards = Files.createDirectories(tmp.resolve("shards"));
+        Files.writeString(shards.resolve("shard-00000.bin"), "earlier");
+        Files.writeString(shards.resolve("shard-00000.idx"), "earlier");
+        JobRun ending = new JobRun(TestSpark.session(), new SparkJobOptions(), null, System.nanoTime(),
+                new PrintStream(OutputStream.nullOutputStream()));
+        ending.options().overwrite = true;
+        ending.claimOutput(shards.toString()); // as pack claims its output before its work
+        assertEquals(List.of(), ending.removePartialOutputs(), "the earlier shards are no unfinished output");
+        dev.kindling.spark.KindlingException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                dev.kindling.spark.KindlingException.class, () -> ending.replaceFolder(shards));
+        assertEquals("output " + shards + " is not written: the run is ending (interrupted, or failed)", refused.getMessage());
+        assertEquals(List.of("shard-00000.bin", "shard-00000.idx"), Arrays.stream(shards.toFile().list()).sorted().toList(),
+                "the earlier shards are left");
+
+        JobRun next = new JobRun(TestSpark.session(), new SparkJobOptions(), null, System.nanoTime(),
+                new PrintStream(OutputStream.nullOutputStream()));
+        next.options().overwrite = true;
+        next.claimOutput(shards.toString());
+        next.replaceFolder(shards);
+        assertEquals(List.of(), List.of(shards.toFile().list()), "emptied for this run's shards");
+        Files.writeString(shards.resolve("shard-00000.bin"), "half");
+        assertEquals(List.of(shards.toString()), next.removePartialOutputs(), "its failure removes them");
+        assertFalse(Files.exists(shards));
+    }
+
+    /**
      * The local file system under the scheme {@value #SCHEME}, whose non-recursive create makes the folders as S3 (which has
      * none) does, and which runs {@link #onListing} once a folder is listed.
      */
