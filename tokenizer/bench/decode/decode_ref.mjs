@@ -3,9 +3,11 @@
 // skip_special_tokens false/true), stream = the pieces of HF's DecodeStream (tokenizers >= 0.21, skip true), which the
 // Node binding lacks and which is rebuilt here from decode exactly as tokenizers' step_decode_stream does it. Sequences:
 // slices of the shared corpus ids (reference-ids/), random ids (special, added and byte tokens among them, runs of
-// byte tokens that start a multi-byte character and stop short of it), the empty sequence. Run from a folder where
+// byte tokens that start a multi-byte character and stop short of it), the empty sequence; and every document of the
+// reference-ids files whole ("corpus-doc", its stream over the first 256 ids only). Run from a folder where
 // shared/tools/ref is installed (`npm ci`):
-//   node /path/to/decode_ref.mjs tokenizer.json [reference-ids.jsonl.gz] [n random, default 300] [seed, default 1]
+//   node /path/to/decode_ref.mjs tokenizer.json [reference-ids.jsonl.gz[,more.jsonl.gz...]] [n random, default 300]
+//        [seed, default 1]
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
@@ -56,15 +58,16 @@ async function stream(ids) { // tokenizers' DecodeStream::step, skip_special_tok
   }
   return out; }
 const seqs = [["empty", []]];
-if (refIds) {
-  const docs = gunzipSync(readFileSync(refIds)).toString("utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l).ids);
-  for (let i = 0; i < Math.min(40, docs.length); i++) {
+const files = (refIds ?? "").split(",").filter((f) => f);
+files.forEach((f, k) => {
+  const docs = gunzipSync(readFileSync(f)).toString("utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l).ids);
+  for (let i = 0; k === 0 && i < Math.min(40, docs.length); i++) {
     const d = docs[ri(docs.length)]; const at = ri(d.length); seqs.push(["corpus", d.slice(at, at + 1 + ri(64))]);
   }
-  seqs.push(["corpus-doc", docs[0]]);
-}
+  for (const d of docs) seqs.push(["corpus-doc", d]);
+});
 for (let i = 0, m = Number(nArg ?? 300); i < m; i++) seqs.push(["random", randomSeq()]);
 for (const [kind, ids] of seqs) {
   console.log(JSON.stringify({ kind, ids, keep: await tok.decode(ids, false), skip: await tok.decode(ids, true),
-    stream: await stream(ids) }));
+    stream: await stream(kind === "corpus-doc" ? ids.slice(0, 256) : ids) }));
 }
