@@ -104,4 +104,55 @@ public final class TestSpark {
             throw new AssertionError("Spark's listener bus did not drain", e);
         }
     }
+
+    /**
+     * The jobs {@code action} starts on this thread, each named by the Dataset action (the SQL execution) it belongs to: its
+     * Spark method and the first three Kindling frames that called it, innermost first, as {@code Dataset.localCheckpoint
+     * < Lineage.cut:23 < RowOrder.rank:127 < MinHashDedup.run:457}. With adaptive execution each shuffle is a job of its
+     * own, whose last stage is named after a thread pool's lambda, so {@link #jobsOf}'s names do not tell them apart. A job
+     * of no SQL execution (a JSON schema's inference) is named by its last stage, as there.
+     */
+    public static java.util.List<String> jobsByCaller(Runnable action) {
+        String group = "kindling-test-callers-" + Thread.currentThread().getId();
+        java.util.Map<Long, String> executions = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.List<String[]> jobs = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
+            @Override
+            public void onOtherEvent(org.apache.spark.scheduler.SparkListenerEvent event) {
+                if (event instanceof org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionStart start) {
+                    executions.put(start.executionId(), callers(start.details()));
+                }
+            }
+
+            @Override
+            public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart start) {
+                if (ofJobGroup(start, group)) {
+                    jobs.add(new String[] {start.properties().getProperty("spark.sql.execution.id"), start.stageInfos().last().name()});
+                }
+            }
+        };
+        listening(listener, () -> inJobGroup(group, action));
+        java.util.List<String> names = new java.util.ArrayList<>();
+        for (String[] j : jobs) {
+            String caller = j[0] == null ? null : executions.get(Long.valueOf(j[0]));
+            names.add(caller == null ? j[1] : caller);
+        }
+        return names;
+    }
+
+    private static final java.util.regex.Pattern FRAME = java.util.regex.Pattern.compile("([\\w$]+)\\.([\\w$<>]+)\\([\\w.]+?:(\\d+)\\)");
+
+    /** A call site's long form as its first frame's class and method (Spark's API) and the first three Kindling frames. */
+    private static String callers(String longForm) {
+        String[] lines = longForm.split("\n");
+        java.util.regex.Matcher api = FRAME.matcher(lines[0]);
+        java.util.List<String> frames = new java.util.ArrayList<>(java.util.List.of(api.find() ? api.group(1) + "." + api.group(2) : lines[0]));
+        for (int i = 1; i < lines.length && frames.size() < 4; i++) {
+            java.util.regex.Matcher m = FRAME.matcher(lines[i]);
+            if (lines[i].contains("dev.kindling.") && m.find()) {
+                frames.add(m.group(1) + "." + m.group(2) + ":" + m.group(3));
+            }
+        }
+        return String.join(" < ", frames);
+    }
 }
