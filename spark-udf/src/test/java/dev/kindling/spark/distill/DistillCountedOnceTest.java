@@ -69,9 +69,16 @@ class DistillCountedOnceTest {
             cached.removeAll(cachedBefore);
             assertTrue(!cached.isEmpty(), "nothing cached");
             cached.forEach(id -> org.apache.spark.SparkEnv.get().blockManager().master().removeRdd(id, true));
-            return PipelineOutput.write(rows, ctx, new PipelineOutput.Targets(new WriteOptions(dir.resolve("kept").toString(),
+            RunReport report = PipelineOutput.write(rows, ctx, new PipelineOutput.Targets(new WriteOptions(dir.resolve("kept").toString(),
                     DataFormat.JSONL, false, null), false, dir.resolve("rejected").toString(), null), List.of("read", stage.name()),
                     Set.of(), System.nanoTime());
+            // the rows' counts are internal: neither output holds them (the rejected one holds the unreadable row "d")
+            for (String output : List.of("kept", "rejected")) {
+                List<String> columns = List.of(spark.read().json(dir.resolve(output).toString()).columns());
+                assertTrue(columns.contains("prompt_id") && columns.stream().noneMatch(c -> c.startsWith("_kindling")),
+                        output + ": " + columns);
+            }
+            return report;
         } finally {
             rows.unpersist(true);
         }
