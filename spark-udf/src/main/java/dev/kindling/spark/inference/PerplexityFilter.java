@@ -223,15 +223,15 @@ public final class PerplexityFilter extends Transformer implements PipelineStage
         return s;
     }
 
-    /** The score's columns and {@code reason}; refuses a filter without a threshold, and what its Score refuses. */
+    /**
+     * {@code reason} and the score's columns, in the order {@link #transform} gives them (a reason it adds comes before the
+     * score's); refuses a filter without a threshold, and what its Score refuses.
+     */
     @Override
     public StructType transformSchema(StructType schema) {
         requireOneThreshold();
-        StructType out = scoreOfTransform().transformSchema(schema); // it refuses a reason column that is no string
-        if (Columns.resolve(out, Columns.REASON, NAME) == null) {
-            out = out.add(Columns.REASON, DataTypes.StringType, true);
-        }
-        return out;
+        StructType in = Columns.resolve(schema, Columns.REASON, NAME) == null ? schema.add(Columns.REASON, DataTypes.StringType, true) : schema;
+        return scoreOfTransform().transformSchema(in); // it refuses a reason column that is no string
     }
 
     /**

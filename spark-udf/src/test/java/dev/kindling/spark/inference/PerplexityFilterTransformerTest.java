@@ -42,7 +42,8 @@ class PerplexityFilterTransformerTest {
     @Test
     void itsSchemaIsTheScoresAndAReasonAndAThresholdIsRequired() {
         StructType out = new PerplexityFilter(score()).setMaxPerplexity(60).transformSchema(DOCS);
-        assertEquals(List.of("id", "text", "logprob", "perplexity", "n_tokens", "error", Columns.REASON), List.of(out.fieldNames()));
+        // the reason first, as transform adds it before the Score's columns (itRunsInASparkPipeline... compares the two)
+        assertEquals(List.of("id", "text", Columns.REASON, "logprob", "perplexity", "n_tokens", "error"), List.of(out.fieldNames()));
         assertEquals(DataTypes.StringType, out.apply(Columns.REASON).dataType());
         KindlingException none = assertThrows(KindlingException.class, () -> new PerplexityFilter(score()).transformSchema(DOCS));
         assertTrue(none.getMessage().contains("give a maximum perplexity or a fraction to keep"), none.getMessage());
@@ -115,6 +116,9 @@ class PerplexityFilterTransformerTest {
         model.write().save(savedModel);
         PipelineModel loaded = PipelineModel.load(savedModel);
         assertSameStage(filter, loaded.stages()[0]);
+        // the schema a Pipeline declares is the one its run gives: transformSchema put the reason last, transform before the
+        // Score's columns, so a table made from the declared schema took the reasons by position into logprob
+        assertEquals(model.transformSchema(in.schema()), model.transform(in).schema());
         List<Row> rows = model.transform(in).orderBy("id").collectAsList();
         assertEquals(rows, loaded.transform(in).orderBy("id").collectAsList());
         Map<String, Row> out = new HashMap<>();
