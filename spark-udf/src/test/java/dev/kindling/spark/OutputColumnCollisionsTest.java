@@ -102,6 +102,9 @@ class OutputColumnCollisionsTest {
         refused("output column 'ID' already exists", () -> new Score().setModel("m.gguf").setPerplexityCol("ID").transformSchema(DOCS));
         refused("error column 'error' differs only in case from the column 'Error'",
                 () -> new Score().setModel("m.gguf").transformSchema(DOCS.add("Error", DataTypes.StringType)));
+        refused("countsCol 'TEXT' names an existing column", () -> new PiiRedaction().setCountsCol("TEXT").transformSchema(DOCS));
+        Decontamination flagged = new Decontamination().setBenchmark("bench.jsonl").setMode("flag");
+        refused("flagCol 'Reason' (a curate config's flag_column", () -> flagged.setFlagCol("Reason").transformSchema(DOCS));
         // and the tokenizer's transform keeps the text: the output it declares is the output it gives
         org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> docs = TestSpark.session().sql("SELECT 'a' AS id, 'hi' AS text");
         TokenizerTransformer tok = new TokenizerTransformer().setTokenizer("byte-level").setOutputCol("Ids");
@@ -111,6 +114,11 @@ class OutputColumnCollisionsTest {
         try {
             new TokenizerTransformer().setTokenizer("byte-level").setOutputCol("TEXT").transformSchema(DOCS);
             new Score().setModel("m.gguf").setPerplexityCol("ID").transformSchema(DOCS.add("Error", DataTypes.StringType));
+            // the PII counts and decontamination flags too, which compared names regardless of case under any setting
+            org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of("id", "text", "reason", "prompt", "TEXT"),
+                    java.util.List.of(new PiiRedaction().setCountsCol("TEXT").transformSchema(DOCS).fieldNames()));
+            org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of("id", "text", "reason", "prompt", "Reason"),
+                    java.util.List.of(flagged.setFlagCol("Reason").transformSchema(DOCS).fieldNames()));
         } finally {
             TestSpark.session().conf().unset("spark.sql.caseSensitive");
         }

@@ -175,8 +175,9 @@ public final class Decontamination extends CurationStage<Decontamination> {
         if (getMode().equals("flag") && (getFlagCol() == null || getFlagCol().isEmpty())) {
             throw KindlingException.usage(NAME + ": mode flag needs a flagCol; it is " + (getFlagCol() == null ? "null" : "empty"));
         }
-        if (getMode().equals("flag") && java.util.Arrays.stream(in.fieldNames()).anyMatch(f -> f.equalsIgnoreCase(getFlagCol()))) {
-            // it would replace that column (the text, the reasons) with the flags
+        if (getMode().equals("flag") && Columns.contains(in.fieldNames(), getFlagCol())) {
+            // it would replace that column (the text, the reasons) with the flags; in another case too, unless
+            // spark.sql.caseSensitive is set, as Spark resolves names
             throw KindlingException.usage(NAME + ": flagCol '" + getFlagCol() + "' (a curate config's flag_column, filter's --flag-column) names an existing column; choose another");
         }
         return getMode().equals("flag") ? in.add(getFlagCol(), DataTypes.BooleanType, true) : in;

@@ -133,8 +133,9 @@ public final class PiiRedaction extends CurationStage<PiiRedaction> {
     @Override
     protected StructType addColumns(StructType in, String idColumn, String textColumn) {
         parseKinds(getKinds());
-        if (!getCountsCol().isEmpty() && java.util.Arrays.stream(in.fieldNames()).anyMatch(f -> f.equalsIgnoreCase(getCountsCol()))) {
-            // it would replace that column (the text, the reasons) with the counts
+        if (!getCountsCol().isEmpty() && Columns.contains(in.fieldNames(), getCountsCol())) {
+            // it would replace that column (the text, the reasons) with the counts; in another case too, unless
+            // spark.sql.caseSensitive is set, as Spark resolves names
             throw KindlingException.usage(NAME + ": countsCol '" + getCountsCol() + "' names an existing column; choose another");
         }
         return getCountsCol().isEmpty() ? in
