@@ -148,6 +148,15 @@ public interface Tokenizer {
     byte[] tokenBytes(int id);
 
     /**
+     * The bytes of the text this token stands for where an encoding holds it, which its offsets cover: its
+     * {@link #tokenBytes}, but the text of a GGUF token that decodes as nothing though text encodes to it (llama.cpp's
+     * undefined token type). {@link dev.kindling.tokenizer.offsets.OffsetAligner} reads it.
+     */
+    default byte[] encodedBytes(int id) {
+        return tokenBytes(id);
+    }
+
+    /**
      * The byte a byte-fallback token ({@code <0xXX>}) stands for where the decoder joins runs of them as Hugging Face's
      * ByteFallback decoder does (a run that is not valid UTF-8 as a whole gives one U+FFFD per byte, its valid bytes
      * too, so a run's text is known only when it ends), else -1: a tokenizer.json whose decoder has ByteFallback

@@ -271,12 +271,15 @@ final class WpmTokenizer extends AbstractTokenizer {
 
     @Override
     public byte[] tokenBytes(int id) {
+        return hasText(id) ? encodedBytes(id) : new byte[0];
+    }
+
+    /** The text a word's piece covers, U+2581 the word's start: a token's without text ({@link #hasText}) too. */
+    @Override
+    public byte[] encodedBytes(int id) {
         checkId(id);
-        if (!hasText(id)) {
-            return new byte[0];
-        }
         String t = tokens[id];
-        if (types[id] == SpmTokenizer.NORMAL) {
+        if (types[id] == SpmTokenizer.NORMAL || !hasText(id)) {
             t = t.replace(PHANTOM, ' ');
         }
         return t.getBytes(StandardCharsets.UTF_8);
@@ -313,7 +316,7 @@ final class WpmTokenizer extends AbstractTokenizer {
         for (int i = 0; i < e.size(); i++) {
             int id = e.ids()[i];
             int s = e.start(i);
-            if (types[id] == SpmTokenizer.NORMAL && tokens[id].startsWith("\u2581")) {
+            if ((types[id] == SpmTokenizer.NORMAL || !hasText(id)) && tokens[id].startsWith("\u2581")) {
                 while (s < e.end(i) && rules.removed(t.codePointAt(s))) {
                     s += Character.charCount(t.codePointAt(s));
                 }

@@ -387,6 +387,15 @@ public final class HfTokenizer extends AbstractTokenizer {
     }
 
     @Override
+    public byte[] encodedBytes(int id) {
+        checkId(id);
+        if (pieces != null && pieces[id].length == 0 && model.tokenBytes(id) != null) {
+            return model.tokenBytes(id).clone(); // a GGUF token that decodes as nothing, its text in the vocabulary
+        }
+        return tokenBytes(id);
+    }
+
+    @Override
     public int fallbackByte(int id) {
         String t = decoder != null && decoder.joinsByteRuns() ? tokenText(id) : null;
         return t == null ? -1 : Decoders.byteToken(t);

@@ -10,7 +10,7 @@ import java.util.Locale;
 
 /**
  * Finds each token's {@code [start, end)} range in the input after encoding, by walking the tokens'
- * exact bytes ({@link Tokenizer#tokenBytes}) along the input's UTF-8 bytes. Every vocabulary Kindling
+ * exact bytes ({@link Tokenizer#encodedBytes}) along the input's UTF-8 bytes. Every vocabulary Kindling
  * reads reproduces its input byte for byte when its tokens' bytes are concatenated, up to a few known
  * differences, handled here:
  *
@@ -205,7 +205,7 @@ public final class OffsetAligner {
             p = 0;
             for (int i = 0; i < ids.length; i++) {
                 int id = ids[i];
-                byte[] t = tok.tokenBytes(id);
+                byte[] t = tok.encodedBytes(id);
                 boolean special = tok.isSpecial(id) && id != rules.wordUnknownId() && id != unknownId;
                 int from = p;
                 int last = special ? i : partialCharacterGroupEnd(ids, i);
@@ -228,7 +228,7 @@ public final class OffsetAligner {
                             r = unknown(from, ids[i], last + 1 < ids.length ? ids[last + 1] : -1, restAt);
                         }
                         for (int k = i, at = 0; k <= last; k++) {
-                            int n = tok.tokenBytes(ids[k]).length;
+                            int n = tok.encodedBytes(ids[k]).length;
                             long own = split && n > 0 ? groupPart(s, at, at + n, r) : r;
                             starts[k] = (int) (own >>> 32);
                             ends[k] = (int) own;
@@ -331,7 +331,7 @@ public final class OffsetAligner {
             int need = 0; // continuation bytes still to come
             int k = i;
             while (true) {
-                for (byte x : tok.tokenBytes(ids[k])) {
+                for (byte x : tok.encodedBytes(ids[k])) {
                     if ((x & 0xC0) == 0x80) {
                         need = Math.max(0, need - 1);
                     } else {
@@ -348,7 +348,7 @@ public final class OffsetAligner {
         private byte[] concatenatedBytes(int[] ids, int from, int to) {
             java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
             for (int k = from; k <= to; k++) {
-                out.writeBytes(tok.tokenBytes(ids[k]));
+                out.writeBytes(tok.encodedBytes(ids[k]));
             }
             return out.toByteArray();
         }
@@ -397,7 +397,7 @@ public final class OffsetAligner {
         /**
          * Whether the text holds U+2581 at byte {@code q}. A SentencePiece-style vocabulary turns spaces into
          * U+2581 before it looks anything up, so the two are the same to it and its pieces give a space for
-         * either ({@link Tokenizer#tokenBytes}); a byte-level vocabulary keeps U+2581 as its own three bytes,
+         * either ({@link Tokenizer#encodedBytes}); a byte-level vocabulary keeps U+2581 as its own three bytes,
          * which its tokens then match exactly.
          */
         private boolean spaceMark(int q) {
@@ -520,7 +520,7 @@ public final class OffsetAligner {
             int q = charStart[at];
             int end = -1;
             if (nextId >= 0 && !tok.isSpecial(nextId)) {
-                String next = new String(tok.tokenBytes(nextId), StandardCharsets.UTF_8);
+                String next = new String(tok.encodedBytes(nextId), StandardCharsets.UTF_8);
                 int k = next.startsWith(" ") || next.startsWith("\u2581") ? 1 : 0;
                 int scan = q;
                 for (int j = 0; j < 256 && scan < text.length() && k < next.length(); j++) {
@@ -566,7 +566,7 @@ public final class OffsetAligner {
             int word = wordEnd(start);
             int end = word;
             if (id != rules.wordUnknownId() && nextId >= 0 && !tok.isSpecial(nextId)) {
-                String next = new String(tok.tokenBytes(nextId), StandardCharsets.UTF_8);
+                String next = new String(tok.encodedBytes(nextId), StandardCharsets.UTF_8);
                 if (!next.isEmpty() && !next.startsWith(" ") && !next.startsWith("\u2581")) { // else it starts a word
                     for (int scan = start; scan < word; ) {
                         scan += Character.charCount(text.codePointAt(scan));

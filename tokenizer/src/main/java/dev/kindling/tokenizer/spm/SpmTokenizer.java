@@ -752,6 +752,13 @@ public final class SpmTokenizer extends AbstractTokenizer {
         return tokenBytes[id].clone();
     }
 
+    /** A piece llama.cpp decodes as nothing (an undefined type) covers its text where an encoding holds it. */
+    @Override
+    public byte[] encodedBytes(int id) {
+        checkId(id);
+        return tokenBytes[id].length == 0 ? pieces[id].replace(SPACE_MARK, ' ').getBytes(StandardCharsets.UTF_8) : tokenBytes[id].clone();
+    }
+
     @Override
     public String tokenText(int id) {
         checkId(id);

@@ -10,6 +10,7 @@ import dev.kindling.formats.gguf.GgufFile;
 import dev.kindling.formats.gguf.GgufWriter;
 import dev.kindling.testing.SharedData;
 import dev.kindling.tokenizer.Corpus;
+import dev.kindling.tokenizer.Encoding;
 import dev.kindling.tokenizer.StreamingDecoder;
 import dev.kindling.tokenizer.Tokenizer;
 import java.nio.file.Path;
@@ -128,6 +129,34 @@ class GgufTokenTypeDecodeTest {
             assertEquals(2, two.length);
             assertEquals("Hello world", tok.decode(new int[] {two[0], 1000, two[1]}, false), "type " + type);
             assertEquals("", tok.decode(new int[] {1000}, false), "type " + type);
+        }
+    }
+
+    /**
+     * A token that decodes as nothing still stands for its text where an encoding holds it: its offsets cover that text,
+     * as the same vocabulary's with the token normal do (they gave gpt-2's "ale" [42, 42) and the next token "ationale"
+     * [42, 45), where [42, 45) and [45, 55) are right).
+     */
+    @Test
+    void aTokenThatDecodesAsNothingCoversItsTextInOffsets(@TempDir Path tmp) throws Exception {
+        Object[][] cases = {
+            {"gpt-2", UNDEFINED, 1000, "Nantucket whalemen, Sale! Galeale rationale"},
+            {"bert-bge", UNUSED, 2000, "go to the shop to buy"},
+            {"llama-spm", NO_TYPE, 1000, "xied pied zied Ied qied"},
+        };
+        for (Object[] c : cases) {
+            String name = (String) c[0];
+            int id = (int) c[2];
+            String text = (String) c[3];
+            Tokenizer plain = Tokenizer.load(SharedData.require("llamacpp-vocab/ggml-vocab-" + name + ".gguf"));
+            Tokenizer tok = Tokenizer.load(withTypes(tmp, name, (int) c[1], id));
+            Encoding want = plain.encodeWithOffsets(text, false, false);
+            Encoding got = tok.encodeWithOffsets(text, false, false);
+            assertTrue(Arrays.stream(got.ids()).anyMatch(i -> i == id), name + " encodes " + id + " in " + text);
+            assertArrayEquals(want.ids(), got.ids(), name);
+            for (int i = 0; i < want.size(); i++) {
+                assertEquals(want.start(i) + ".." + want.end(i), got.start(i) + ".." + got.end(i), name + " token " + i);
+            }
         }
     }
 
