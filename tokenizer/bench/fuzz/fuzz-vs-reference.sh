@@ -23,14 +23,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../../.."
 # shellcheck source=../unpack.sh
 . tokenizer/bench/unpack.sh
-N=${1:-3000}
-SEED=${2:-1}
-SHARED=${KINDLING_SHARED:-$(cd .. && pwd)/shared}
-DATA=$SHARED/data
-REF=${KINDLING_REF:-$HOME/.cache/kindling-ref}
-WORK=${KINDLING_FUZZ_DIR:-/tmp/kindling-fuzz}
-HERE=$(pwd)/tokenizer/bench/fuzz
-mkdir -p "$WORK"
+fuzz_settings "$@"
 
 mvn -B -q -pl tokenizer -am package -DskipTests dependency:build-classpath -Dmdep.outputFile=target/cp.txt \
     -Dmdep.includeScope=runtime >/dev/null
