@@ -337,14 +337,15 @@ public class FuzzCompare {
         }
         boolean ranged = false;
         int k = from;
-        for (; k < t.length && Unicode.isWhiteSpace(t[k]); k++) {
+        while (k < t.length && Unicode.isWhiteSpace(t[k])) {
             ranged |= isRangedWhiteSpace(t[k]);
+            k++;
         }
         if (!ranged) {
             return -1;
         }
-        for (; k < t.length && !Unicode.isWhiteSpace(t[k]); k++) {
-            // on to the end of the word after the run
+        while (k < t.length && !Unicode.isWhiteSpace(t[k])) {
+            k++; // on to the end of the word after the run
         }
         long end = pos; // t[i] starts at pos: on from there to t[k]
         for (int c = i; c < k; c++) {
