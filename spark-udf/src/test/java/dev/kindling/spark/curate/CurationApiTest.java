@@ -157,6 +157,25 @@ class CurationApiTest {
     }
 
     /**
+     * A column of the input named like a stage's working columns ({@code _kd_filter}, {@code _kd_pii}, {@code _kd_exact_key})
+     * is refused naming it, before any job: the stage replaced it with its own and dropped it, so the column was gone from
+     * the output, in silence.
+     */
+    @Test
+    void anInputColumnNamedLikeAWorkingColumnIsRefused() {
+        SparkSession spark = TestSpark.session();
+        Dataset<Row> docs = spark.sql("SELECT '1' AS id, 'a few words of text here' AS text, 'mine' AS _kd_filter, 7 AS _KD_pii");
+        for (dev.kindling.spark.curate.CurationStage<?> stage : List.of(new QualityFilter(), new PiiRedaction(), new ExactDedup(),
+                new MinHashDedup())) {
+            dev.kindling.spark.KindlingException e = assertThrows(dev.kindling.spark.KindlingException.class, () -> stage.transform(docs));
+            assertTrue(e.getMessage().startsWith(stage.name() + ": the input's column '_kd_filter' has a name the curation stages "
+                    + "keep for their working columns"), e.getMessage());
+        }
+        // the same input without them runs
+        assertEquals(1, new QualityFilter().transform(docs.drop("_kd_filter", "_KD_pii")).count());
+    }
+
+    /**
      * A NULL text: the SQL function gives the reason the stages reject it for (the first filter's null_text), where it
      * gave NULL, which reads as kept.
      */
