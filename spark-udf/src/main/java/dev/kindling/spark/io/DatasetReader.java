@@ -556,9 +556,29 @@ public final class DatasetReader {
      * and of a line of several values ({@code 1 2}), which the parser reads as a sequence without an error.
      */
     static String whyMalformed(String line) {
+        try {
+            String why = whyNotOneJsonValue(line);
+            return why == null || why.isEmpty() ? null : why;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** True when {@code line} is exactly one JSON value (of any type), surrounded by whitespace at most. */
+    static boolean isOneJsonValue(String line) {
+        return whyNotOneJsonValue(line) == null;
+    }
+
+    /**
+     * The one walk of the parser over {@code line} that {@link #whyMalformed} and {@link #isOneJsonValue} share: null when
+     * the line is exactly one JSON value, surrounded by whitespace at most; else why not (a second value after the first,
+     * or the parser's error and where), or "" where no reason is given: the line holds no value at all, or reading it
+     * failed other than in the parse (Jackson's parse errors all have a message).
+     */
+    private static String whyNotOneJsonValue(String line) {
         try (com.fasterxml.jackson.core.JsonParser p = JSON.createParser(line)) {
             if (p.nextToken() == null) {
-                return null;
+                return "";
             }
             p.skipChildren();
             if (p.nextToken() != null) {
@@ -581,8 +601,8 @@ public final class DatasetReader {
                 at += BOM_HINT;
             }
             return m + at;
-        } catch (java.io.IOException | RuntimeException e) {
-            return null;
+        } catch (java.io.IOException e) {
+            return "";
         }
     }
 
@@ -605,19 +625,6 @@ public final class DatasetReader {
     static final String UNCLOSED_HINT = " (the line ends inside its object: JSON Lines holds one whole object a line, so a "
             + "pretty-printed JSON file, whose objects span lines, is not read as its objects; write it one object a line, e.g. "
             + "jq -c . or jq -c '.[]' for an array; or the line was cut short)";
-
-    /** True when {@code line} is exactly one JSON value (of any type), surrounded by whitespace at most. */
-    static boolean isOneJsonValue(String line) {
-        try (com.fasterxml.jackson.core.JsonParser p = JSON.createParser(line)) {
-            if (p.nextToken() == null) {
-                return false;
-            }
-            p.skipChildren();
-            return p.nextToken() == null;
-        } catch (java.io.IOException e) {
-            return false;
-        }
-    }
 
     /**
      * True when the JSON object {@code line}'s top-level field {@code name} holds a number, object, array or boolean

@@ -1,6 +1,8 @@
 package dev.kindling.spark.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -829,6 +831,27 @@ class ReaderEdgeCasesTest {
         assertEquals("a second JSON value at character 6 (JSON Lines holds one object per line)",
                 DatasetReader.whyMalformed("[1]  {\"a\":1}"));
         assertEquals(null, DatasetReader.whyMalformed(" 1 "), "one value");
+    }
+
+    /**
+     * What isOneJsonValue (a line that is one value but no object is filed not_an_object, not malformed_json) and
+     * whyMalformed say of the same lines, one walk of the parser answering both: one value has no reason to be malformed;
+     * a blank line is not one value and has none either; a second value, or a parse error, is the reason.
+     */
+    @Test
+    void oneJsonValueAndWhyMalformedComeFromTheSameWalk() {
+        for (String one : List.of("1", " 1 ", "[1, 2]", "\"text\"", "'single'", "NaN", "{\"a\":{\"b\":[]}}")) {
+            assertTrue(DatasetReader.isOneJsonValue(one), one);
+            assertEquals(null, DatasetReader.whyMalformed(one), one);
+        }
+        for (String blank : List.of("", " \t")) {
+            assertFalse(DatasetReader.isOneJsonValue(blank), "no value in '" + blank + "'");
+            assertEquals(null, DatasetReader.whyMalformed(blank), "no reason for '" + blank + "'");
+        }
+        for (String notOne : List.of("1 2", "[1]  {\"a\":1}", "{", "not json", "\uFEFF{}", "{\"a\":1,}")) {
+            assertFalse(DatasetReader.isOneJsonValue(notOne), notOne);
+            assertNotNull(DatasetReader.whyMalformed(notOne), notOne);
+        }
     }
 
     /** A key given twice: Spark keeps the last value, and the text's type check judged the first ({"text":"hi","text":5} kept as "5"). */
