@@ -481,6 +481,11 @@ class InterruptTest {
 
     /** {@link #childConvert(List, Path, Path)} on {@code master}. */
     static List<String> childConvert(List<String> jvmOptions, String master, Path in, Path out) throws Exception {
+        return childCommand(jvmOptions, "convert", "--master", master, "-i", in.toString(), "-o", out.toString());
+    }
+
+    /** {@code kindling COMMAND ARGS} in a child JVM with the build's flags and {@code jvmOptions}, its Spark UI off. */
+    static List<String> childCommand(List<String> jvmOptions, String command, String... args) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         try (InputStream flags = InterruptTest.class.getResourceAsStream("/kindling-jvm-flags.txt")) {
@@ -488,9 +493,10 @@ class InterruptTest {
         }
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
-                "dev.kindling.spark.cli.KindlingCli", "convert", "--master", master, "--no-progress",
+                "dev.kindling.spark.cli.KindlingCli", command, "--no-progress",
                 "--conf", "spark.ui.enabled=false", "--conf", "spark.driver.host=127.0.0.1",
-                "--conf", "spark.driver.bindAddress=127.0.0.1", "-i", in.toString(), "-o", out.toString()));
+                "--conf", "spark.driver.bindAddress=127.0.0.1"));
+        cmd.addAll(Arrays.asList(args));
         return cmd;
     }
 
