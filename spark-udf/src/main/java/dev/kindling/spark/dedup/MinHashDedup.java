@@ -530,7 +530,9 @@ public final class MinHashDedup extends CurationStage<MinHashDedup> {
                 order.add(col(EarlierIndex.ORD).asc());
                 Dataset<Row> places = RowOrder.rank(touched, order)
                         .select(col(EARLIER_SOURCE), col(EarlierIndex.ORD), col(rank).plus(lit(Long.MIN_VALUE)).as(EARLIER_V));
-                if (places.count() <= BROADCAST_MAX_LABELS) {   // materialised by the rank: a count of what is there
+                // they are at most the earlier documents signed (each an entry of its own), which the job that found them
+                // counted: within the cap they are broadcast as they are, where counting them first was two jobs more
+                if (signedEarlier.value() <= BROADCAST_MAX_LABELS || places.count() <= BROADCAST_MAX_LABELS) {
                     places = functions.broadcast(places);
                 }
                 allKeys = keys.union(shared.join(places, entry).select(col("key"), col("order"), col(EARLIER_V).as("v")));
