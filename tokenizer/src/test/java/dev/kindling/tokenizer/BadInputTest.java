@@ -73,6 +73,13 @@ class BadInputTest {
         assertArrayEquals(t.encode("x\uFFFDy", false), t.encode("x\uD800y", false));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.decode(new int[] {-1}, false));
         assertTrue(e.getMessage().contains("-1"));
+        // a token's bytes (what the engine streams and matches stop strings in) name a bad id as decode does
+        for (int badId : new int[] {-1, t.vocabSize()}) {
+            e = assertThrows(IllegalArgumentException.class, () -> t.tokenBytes(badId), "tokenBytes(" + badId + ")");
+            assertTrue(e.getMessage().contains(String.valueOf(badId)), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> t.encodedBytes(badId), "encodedBytes(" + badId + ")");
+            assertTrue(e.getMessage().contains(String.valueOf(badId)), e.getMessage());
+        }
     }
 
     /** 10 MB of letters and punctuation without whitespace: one 10 MB pre-token; must not be quadratic. */

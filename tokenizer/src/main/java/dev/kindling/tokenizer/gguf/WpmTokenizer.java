@@ -271,6 +271,7 @@ final class WpmTokenizer extends AbstractTokenizer {
 
     @Override
     public byte[] tokenBytes(int id) {
+        checkId(id); // before hasText reads the id's type
         return hasText(id) ? encodedBytes(id) : new byte[0];
     }
 
