@@ -51,12 +51,12 @@ public final class InferenceProgress {
     }
 
     /**
-     * {@link #summary(String)}'s line from a pipeline's {@code metrics} ({@link RunReport#metrics}), the counts that
+     * {@link #summary(String)}'s line from the metrics a pipeline {@code reported} ({@link RunReport#metrics}), the counts that
      * {@link InferenceStage#reportModelCounts} named {@code who} summed from the rows as they were written: each row once,
      * whatever Spark computed again.
      */
-    public String summary(String who, java.util.Map<String, Long> metrics) {
-        java.util.function.ToLongFunction<String> count = name -> metrics.getOrDefault(who + " " + name, 0L);
+    public String summary(String who, java.util.Map<String, Long> reported) {
+        java.util.function.ToLongFunction<String> count = name -> reported.getOrDefault(who + " " + name, 0L);
         return line(who, count.applyAsLong("rows"), count.applyAsLong("failed rows"), count.applyAsLong("prompt tokens"),
                 count.applyAsLong("generated tokens"), "counted from the rows written, each once");
     }
