@@ -24,12 +24,15 @@ public final class InferenceStage implements PipelineStage {
     private final Map<String, String> sums = new LinkedHashMap<>();
     private final Map<String, Column> totals = new LinkedHashMap<>();
     private final Map<String, String> totalMetrics = new LinkedHashMap<>();
-    /** Who {@link #reportModelCounts} names in the metrics (teacher, judge), or null. */
-    private String modelCounts;
+    /** Whether {@link #reportModelCounts} was called: the run then writes each row's counts into {@link #countsCol}. */
+    private boolean modelCounts;
+    /** The internal column of each row's counts, a struct ({@link RowInference#COUNTS}) the metric columns sum up. */
+    private final String countsCol;
 
     public InferenceStage(String name, EngineStage<?> stage) {
         this.name = name;
         this.stage = stage;
+        this.countsCol = dev.kindling.spark.io.DatasetReader.METRIC_PREFIX + name + "_counts";
     }
 
     /** Reports the sum of numeric column {@code column} over the kept rows as {@code metric}. */
@@ -65,7 +68,13 @@ public final class InferenceStage implements PipelineStage {
      * read is in no output column to sum, so each row carries it to the write.
      */
     public InferenceStage reportModelCounts(String who) {
-        modelCounts = who;
+        modelCounts = true;
+        // a row the stage skipped has no counts (null), and adds nothing
+        Column c = functions.col(countsCol);
+        reportTotal("counts_rows", functions.when(c.isNotNull(), 1L), who + " rows");
+        reportTotal("counts_failed_rows", functions.when(c.getField("failed"), 1L), who + " failed rows");
+        reportTotal("counts_prompt_tokens", c.getField("prompt_tokens"), who + " prompt tokens");
+        reportTotal("counts_generated_tokens", c.getField("generated_tokens"), who + " generated tokens");
         return this;
     }
 
@@ -83,31 +92,18 @@ public final class InferenceStage implements PipelineStage {
         // on a copy: the caller's stage (a Score given to a PerplexityFilter, say) keeps the skipRejected it was given, and
         // reports the copy's counters (EngineStage.copy)
         EngineStage<?> run = stage.copy(ParamMap.empty()).setSkipRejected(true);
-        String counts = dev.kindling.spark.io.DatasetReader.METRIC_PREFIX + name + "_counts";
-        if (modelCounts != null) {
-            run.countRowsIn(counts);
+        if (modelCounts) {
+            run.countRowsIn(countsCol);
         }
         Dataset<Row> out = run.transform(docs);
-        if (modelCounts != null) {
-            // a metric column each, summed over every row; a row the stage skipped has no counts and adds nothing
-            Column c = functions.col(counts);
-            Map<String, Column> perRow = new LinkedHashMap<>();
-            perRow.put("rows", functions.when(c.isNotNull(), 1L).otherwise(0L));
-            perRow.put("failed rows", functions.when(c.getField("failed"), 1L).otherwise(0L));
-            perRow.put("prompt tokens", functions.coalesce(c.getField("prompt_tokens"), functions.lit(0L)));
-            perRow.put("generated tokens", functions.coalesce(c.getField("generated_tokens"), functions.lit(0L)));
-            for (Map.Entry<String, Column> e : perRow.entrySet()) {
-                String metricColumn = counts + "_" + e.getKey().replace(' ', '_');
-                out = out.withColumn(metricColumn, e.getValue());
-                context.reportMetricColumn(metricColumn, modelCounts + " " + e.getKey());
-            }
-            out = out.drop(counts);
-        }
         for (Map.Entry<String, Column> t : totals.entrySet()) {
             // rows an earlier stage rejected were not run (their column is null) and add nothing
             String metricColumn = dev.kindling.spark.io.DatasetReader.METRIC_PREFIX + name + "_" + t.getKey();
             out = out.withColumn(metricColumn, functions.coalesce(t.getValue().cast("long"), functions.lit(0L)));
             context.reportMetricColumn(metricColumn, totalMetrics.get(t.getKey()));
+        }
+        if (modelCounts) {
+            out = out.drop(countsCol); // summed by the metric columns above
         }
         if (stage.getErrorCol().equals(Columns.ERROR)) {
             // kept rows whose inference failed: counted, so that the summary and --stats say how many (one column for
