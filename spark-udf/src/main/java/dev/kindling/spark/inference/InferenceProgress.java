@@ -16,7 +16,7 @@ public final class InferenceProgress {
     private final long start = System.nanoTime();
     private final Supplier<InferenceMetrics> metrics;
 
-    private InferenceProgress(Supplier<InferenceMetrics> metrics) {
+    InferenceProgress(Supplier<InferenceMetrics> metrics) {
         this.metrics = metrics;
     }
 
@@ -54,11 +54,23 @@ public final class InferenceProgress {
      * {@link #summary(String)}'s line from the metrics a pipeline {@code reported} ({@link RunReport#metrics}), the counts that
      * {@link InferenceStage#reportModelCounts} named {@code who} summed from the rows as they were written: each row once,
      * whatever Spark computed again.
+     *
+     * @throws IllegalStateException where {@code reported} lacks one: the write found no column of it (a step after the
+     *     stage dropped or renamed them), and the line would have said 0 rows
      */
     public String summary(String who, java.util.Map<String, Long> reported) {
-        java.util.function.ToLongFunction<String> count = name -> reported.getOrDefault(who + " " + name, 0L);
-        return line(who, count.applyAsLong("rows"), count.applyAsLong("failed rows"), count.applyAsLong("prompt tokens"),
-                count.applyAsLong("generated tokens"), "counted from the rows written, each once");
+        java.util.function.ToLongFunction<String> count = name -> {
+            Long n = reported.get(who + " " + name);
+            if (n == null) {
+                throw new IllegalStateException(String.format("%s: the run's metrics hold no '%s %s': the rows written had no "
+                        + "column of it (InferenceStage.reportModelCounts(\"%s\") adds them; did a step after the stage drop them?); "
+                        + "metrics: %s", who, who, name, who, reported.keySet()));
+            }
+            return n;
+        };
+        return line(who, count.applyAsLong(InferenceStage.ROWS), count.applyAsLong(InferenceStage.FAILED_ROWS),
+                count.applyAsLong(InferenceStage.PROMPT_TOKENS), count.applyAsLong(InferenceStage.GENERATED_TOKENS),
+                "counted from the rows written, each once");
     }
 
     private double seconds() {

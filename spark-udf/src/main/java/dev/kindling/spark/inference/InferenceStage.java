@@ -24,6 +24,11 @@ public final class InferenceStage implements PipelineStage {
     private final Map<String, String> sums = new LinkedHashMap<>();
     private final Map<String, Column> totals = new LinkedHashMap<>();
     private final Map<String, String> totalMetrics = new LinkedHashMap<>();
+    /**
+     * The counts {@link #reportModelCounts} reports, each as {@code WHO <count>}: what {@link InferenceProgress#summary(String,
+     * Map)} reads back from the run's metrics.
+     */
+    static final String ROWS = "rows", FAILED_ROWS = "failed rows", PROMPT_TOKENS = "prompt tokens", GENERATED_TOKENS = "generated tokens";
     /** Whether {@link #reportModelCounts} was called: the run then writes each row's counts into {@link #countsCol}. */
     private boolean modelCounts;
     /** The internal column of each row's counts, a struct ({@link RowInference#COUNTS}) the metric columns sum up. */
@@ -71,11 +76,16 @@ public final class InferenceStage implements PipelineStage {
         modelCounts = true;
         // a row the stage skipped has no counts (null), and adds nothing
         Column c = functions.col(countsCol);
-        reportTotal("counts_rows", functions.when(c.isNotNull(), 1L), who + " rows");
-        reportTotal("counts_failed_rows", functions.when(c.getField("failed"), 1L), who + " failed rows");
-        reportTotal("counts_prompt_tokens", c.getField("prompt_tokens"), who + " prompt tokens");
-        reportTotal("counts_generated_tokens", c.getField("generated_tokens"), who + " generated tokens");
+        reportModelCount(who, ROWS, functions.when(c.isNotNull(), 1L));
+        reportModelCount(who, FAILED_ROWS, functions.when(c.getField("failed"), 1L));
+        reportModelCount(who, PROMPT_TOKENS, c.getField("prompt_tokens"));
+        reportModelCount(who, GENERATED_TOKENS, c.getField("generated_tokens"));
         return this;
+    }
+
+    /** {@code count} (e.g. {@link #FAILED_ROWS}) as the metric {@code WHO count}, summed over column {@code counts_failed_rows}. */
+    private void reportModelCount(String who, String count, Column value) {
+        reportTotal("counts_" + count.replace(' ', '_'), value, who + " " + count);
     }
 
     @Override
