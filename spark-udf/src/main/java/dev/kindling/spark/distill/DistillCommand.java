@@ -455,7 +455,9 @@ public final class DistillCommand implements Runnable {
                 run.out().printf("self-instruct: only %d of %s after %s (raise --max-rounds, or use a stronger teacher)%n",
                         result.instructions().size(), count(num, "instruction"), count(result.rounds(), "round"));
             }
-            run.out().println(progress.summary("teacher"));
+            // each round's model runs in the round's collect alone (a result stage, over rows nothing caches): Spark adds a
+            // partition's counts there once, from the attempt that succeeded
+            run.out().println(progress.summary("teacher", "counted in each round's collect, each prompt once"));
             run.out().println("output: " + out.path() + (quarantine != null ? " (bad rows: " + quarantine + ")" : ""));
             if (stats != null) {
                 run.writeStats(stats, statsJson(result, seeds.size(), setAside, selfInstruct.teacherMetrics(), run.startNanos()));

@@ -426,7 +426,7 @@ public final class GenerateCommand extends SparkCommand {
         run.runPipeline(docs, stages, out, pipeline, java.util.Set.of(), results);
         manifest.generator("model", g.settingsAsRun(run.spark()), g.engineSpec().modelName(), system,
                 g.authorsDefaults(run.spark())).perRowSampling(perRowSampling, rowSampling).write(run.spark(), out.path());
-        run.out().println(progress.summary("generate"));
+        run.out().println(progress.summary("generate", "tokens counted as tasks ran; a recomputed partition counts again"));
         return 0;
     }
 

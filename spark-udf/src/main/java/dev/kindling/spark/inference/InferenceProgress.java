@@ -39,19 +39,18 @@ public final class InferenceProgress {
 
     /**
      * One line: rows, failed rows, prompt and generated tokens, and generated tokens per second, from the counters (as the
-     * tasks ran).
+     * tasks ran); {@code counted} says how often those counted a row, as the caller's jobs ran the model.
      */
-    public String summary(String what) {
+    public String summary(String what, String counted) {
         InferenceMetrics m = metrics.get();
         if (m == null) {
             return String.format(Locale.ROOT, "%s: %,d rows in %.1f s", what, InferenceMetrics.LIVE_ROWS.get() - rowsBase, seconds());
         }
-        return line(what, m.rows(), m.failedRows(), m.promptTokens(), m.generatedTokens(),
-                "tokens counted as tasks ran; a recomputed partition counts again");
+        return line(what, m.rows(), m.failedRows(), m.promptTokens(), m.generatedTokens(), counted);
     }
 
     /**
-     * {@link #summary(String)}'s line from the metrics a pipeline {@code reported} ({@link RunReport#metrics}), the counts that
+     * {@link #summary(String, String)}'s line from the metrics a pipeline {@code reported} ({@link RunReport#metrics}), the counts that
      * {@link InferenceStage#reportModelCounts} named {@code who} summed from the rows as they were written: each row once,
      * whatever Spark computed again.
      *

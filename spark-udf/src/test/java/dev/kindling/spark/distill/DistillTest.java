@@ -496,6 +496,8 @@ class DistillTest {
             // --stats says what the summary says, and the teacher answered each round's 3 prompts
             stats.add(selfInstructStats(r, tmp.resolve(name + ".json"), out));
             assertTrue(r.out().contains("teacher: " + 3 * stats.get(stats.size() - 1).at("/metrics/rounds").asLong() + " rows (0 failed)"), r.out());
+            // the line says how it counted: once, as the rows above show with every first attempt killed
+            assertTrue(r.out().contains("(counted in each round's collect, each prompt once)"), r.out());
             List<String> kept = new ArrayList<>();
             for (JsonNode row : Cli.outputRows(out)) {
                 String instruction = Cli.text(row, "instruction");
