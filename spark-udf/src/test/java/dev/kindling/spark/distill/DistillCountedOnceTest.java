@@ -33,8 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * README "Counted once, whatever Spark runs again": the teacher's and the judge's counts of {@code distill sft} and
  * {@code distill dpo} (their summary lines, {@code --stats}) are summed from each row's counts as the outputs are written,
- * so a cached partition lost (as with its executor) and computed again by the next output counts once, where the model's
- * own counters ({@code teacherMetrics()}, {@code judgeMetrics()}, as the tasks ran) count it twice.
+ * so rows Spark computes a second time (here: computed once and cached, the cached copy lost, as with its executor, and
+ * computed again by the write) count once, where the model's own counters ({@code teacherMetrics()},
+ * {@code judgeMetrics()}, as the tasks ran) count them twice.
  */
 class DistillCountedOnceTest {
     private static final StructType PROMPTS = new StructType().add("id", DataTypes.StringType).add("prompt", DataTypes.StringType)
@@ -53,8 +54,8 @@ class DistillCountedOnceTest {
 
     /**
      * Runs {@code stage} as a CLI run does (its rows, then {@link PipelineOutput#write} of the kept and the rejected rows),
-     * with its rows computed and cached first and the cached copy lost before the outputs are written; {@code afterFirst}
-     * runs after the first computation (to read the model's counters of that one).
+     * with its rows computed once and cached before the write, and the cached copy removed, so that the write computes
+     * them again; {@code afterFirst} runs after the first computation (to read the model's counters of that one).
      */
     private static RunReport computedTwice(PipelineStage stage, Path dir, Runnable afterFirst) {
         SparkSession spark = TestSpark.session();
@@ -97,7 +98,9 @@ class DistillCountedOnceTest {
 
     @Test
     void sftCountsTheTeachersTokensOnceWhenALostPartitionIsComputedAgain(@TempDir Path dir) {
-        Sft sft = new Sft(teacher(), "stories260K");
+        // greedy, stories260K continues prompt c ("One day, Tom saw a big cat in the park.") with " He was": the stop string
+        // leaves a space, which the stage rejects as sft:empty_answer (DistillTest#sftRejectsEmptyAnswers)
+        Sft sft = new Sft(teacher().setTemperature(0.0).setStop("He"), "stories260K");
         List<List<Long>> once = new java.util.ArrayList<>();
         RunReport report = computedTwice(sft, dir, () -> once.add(counts(sft.teacherMetrics())));
         List<Long> first = once.get(0);
@@ -106,6 +109,11 @@ class DistillCountedOnceTest {
         // the model's counters ran twice: the rows were computed again
         assertEquals(first.stream().map(n -> 2 * n).toList(), counts(sft.teacherMetrics()));
         assertEquals(first, counts(report, "teacher"), report.metrics().toString());
+        // the row the stage rejected counts among the teacher's rows, as the model ran on it: 3 rows, 2 of them kept
+        SparkSession spark = TestSpark.session();
+        assertEquals(List.of("c"), spark.read().json(dir.resolve("rejected").toString())
+                .filter("reason = 'sft:empty_answer'").select("id").as(org.apache.spark.sql.Encoders.STRING()).collectAsList());
+        assertEquals(2, spark.read().json(dir.resolve("kept").toString()).count());
     }
 
     @Test
