@@ -41,6 +41,9 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
     /**
      * Not a param either: the internal column of each row's counts ({@link RowInference#COUNTS}) that a pipeline's
      * {@link InferenceStage} sums where the rows are written; null: none (the stage's output is its schema's).
+     * {@code transformSchema} leaves it out, so where it is set transform's schema has this column more: only
+     * InferenceStage sets it, on the private copy it runs, whose schema nothing else asks for and from whose output it
+     * drops the column, so no stage a user holds (nor a copy of one) ever has it set.
      */
     private String countsCol;
 
