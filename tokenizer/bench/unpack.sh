@@ -16,8 +16,9 @@ unpack_tokenizer() {
 }
 
 # The settings the fuzz scripts (fuzz/*.sh) share, from their arguments [texts per tokenizer] [seed] and the environment:
-# N and SEED, SHARED and DATA (the shared data), REF (the reference tools), WORK (their work files, made here) and HERE
-# (the fuzz folder, for the scripts that node runs in REF). Run from the repository root.
+# N and SEED, SHARED and DATA (the shared data), REF (the reference tools), WORK (their work files, made here), HERE
+# (the fuzz folder, for the scripts that node runs in REF) and MVN (the Maven command that builds the classes, from the
+# environment: MVN="mvn -o -Dmaven.repo.local=..." builds offline). Run from the repository root.
 fuzz_settings() {
   N=${1:-3000}
   SEED=${2:-1}
@@ -26,5 +27,6 @@ fuzz_settings() {
   REF=${KINDLING_REF:-$HOME/.cache/kindling-ref}
   WORK=${KINDLING_FUZZ_DIR:-/tmp/kindling-fuzz}
   HERE=$(pwd)/tokenizer/bench/fuzz
+  MVN=${MVN:-mvn}
   mkdir -p "$WORK"
 }

@@ -10,8 +10,8 @@
 #       marks (Devanagari, Thai, Arabic harakat, Latin + U+0300..U+036F, Hangul jamo), tokenizer.json files only
 #
 # Needs: the reference tools in ~/.cache/kindling-ref (bash shared/tools/ref/setup.sh), the shared data in
-# ../shared/data (or KINDLING_SHARED=<dir holding data/>), node, maven. Work files go to $KINDLING_FUZZ_DIR
-# (default /tmp/kindling-fuzz). Prints the first mismatches and a SUMMARY line per tokenizer; exits 1 on any
+# ../shared/data (or KINDLING_SHARED=<dir holding data/>), node, maven (MVN="mvn -o ..." to build offline). Work
+# files go to $KINDLING_FUZZ_DIR (default /tmp/kindling-fuzz). Prints the first mismatches and a SUMMARY line per tokenizer; exits 1 on any
 # mismatch. Known differences against llama.cpp (README "Exactness"): a bert vocabulary (bert-bge) normalises and
 # decodes as HF's BertNormalizer and WordPiece decoder, user-defined tokens that look like end or fill-in-the-middle
 # markers stay user-defined (deepseek), Unicode 16 letters and digits (Garay, U+10D40) are letters and digits to Kindling,
@@ -25,7 +25,7 @@ cd "$(dirname "$0")/../../.."
 . tokenizer/bench/unpack.sh
 fuzz_settings "$@"
 
-mvn -B -q -pl tokenizer -am package -DskipTests dependency:build-classpath -Dmdep.outputFile=target/cp.txt \
+$MVN -B -q -pl tokenizer -am package -DskipTests dependency:build-classpath -Dmdep.outputFile=target/cp.txt \
     -Dmdep.includeScope=runtime >/dev/null
 CP=tokenizer/target/classes:$(cat tokenizer/target/cp.txt)
 

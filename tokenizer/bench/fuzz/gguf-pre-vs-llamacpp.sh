@@ -26,7 +26,7 @@ cd "$(dirname "$0")/../../.."
 fuzz_settings "$@"
 
 # test-compile: GgufOfTokenizerJson is a test class
-${MVN:-mvn} -B -q -pl tokenizer -am test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt \
+$MVN -B -q -pl tokenizer -am test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt \
     -Dmdep.includeScope=runtime -Dkindling.ptx.skip=true >/dev/null
 CP=tokenizer/target/classes:tokenizer/target/test-classes:$(cat tokenizer/target/cp.txt)
 
