@@ -557,9 +557,11 @@ public final class DatasetReader {
      */
     static String whyMalformed(String line) {
         try {
-            String why = whyNotOneJsonValue(line);
-            return why == null || why.isEmpty() ? null : why;
+            java.util.function.Supplier<String> why = whyNotOneJsonValue(line);
+            return why == null ? null : why.get();
         } catch (RuntimeException e) {
+            // null says "no reason to give", never "well-formed": the reason is asked only of a line already judged
+            // malformed, whose error is then "malformed JSON" alone
             return null;
         }
     }
@@ -572,38 +574,44 @@ public final class DatasetReader {
     /**
      * The one walk of the parser over {@code line} that {@link #whyMalformed} and {@link #isOneJsonValue} share: null when
      * the line is exactly one JSON value, surrounded by whitespace at most; else why not (a second value after the first,
-     * or the parser's error and where), or "" where no reason is given: the line holds no value at all, or reading it
-     * failed other than in the parse (Jackson's parse errors all have a message).
+     * or the parser's error and where), built only when asked, so that isOneJsonValue never builds it and cannot fail
+     * in it; the reason is null where none is given: the line holds no value at all, or reading it failed other than in
+     * the parse (Jackson's parse errors all have a message).
      */
-    private static String whyNotOneJsonValue(String line) {
+    private static java.util.function.Supplier<String> whyNotOneJsonValue(String line) {
         try (com.fasterxml.jackson.core.JsonParser p = JSON.createParser(line)) {
             if (p.nextToken() == null) {
-                return "";
+                return () -> null;
             }
             p.skipChildren();
             if (p.nextToken() != null) {
-                return "a second JSON value at character " + character(line, p.currentTokenLocation().getColumnNr())
-                        + " (JSON Lines holds one object per line)";
+                int column = p.currentTokenLocation().getColumnNr();
+                return () -> "a second JSON value at character " + character(line, column) + " (JSON Lines holds one object per line)";
             }
             return null;
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            String m = String.valueOf(e.getOriginalMessage()).lines().findFirst().orElse("");
-            // Jackson's location of where the unclosed object or array began names a source it does not show ("[Source:
-            // REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 1]"): the character is said
-            m = START_MARKER.matcher(m).replaceAll(r -> "(opened at character " + character(line, Integer.parseInt(r.group(1))) + ")");
-            int column = e.getLocation() != null ? e.getLocation().getColumnNr() : -1;
-            String at = column > 0 ? " at character " + character(line, column) : "";
-            if (m.startsWith("Unexpected end-of-input")) {
-                // a line that ends inside its object: "{" alone on line 1 of a pretty-printed file, or a line cut short
-                at += UNCLOSED_HINT;
-            } else if (column == 1 && m.startsWith("Unexpected character ('\uFEFF'")) {
-                // only a mark that leads the line is a file's, joined on by cat (the hint's sed removes that one only)
-                at += BOM_HINT;
-            }
-            return m + at;
+            return () -> parseError(line, e);
         } catch (java.io.IOException e) {
-            return "";
+            return () -> null;
         }
+    }
+
+    /** The parser's error {@code e} over {@code line}, and where: the first line of its message, the character counted. */
+    private static String parseError(String line, com.fasterxml.jackson.core.JsonProcessingException e) {
+        String m = String.valueOf(e.getOriginalMessage()).lines().findFirst().orElse("");
+        // Jackson's location of where the unclosed object or array began names a source it does not show ("[Source:
+        // REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 1]"): the character is said
+        m = START_MARKER.matcher(m).replaceAll(r -> "(opened at character " + character(line, Integer.parseInt(r.group(1))) + ")");
+        int column = e.getLocation() != null ? e.getLocation().getColumnNr() : -1;
+        String at = column > 0 ? " at character " + character(line, column) : "";
+        if (m.startsWith("Unexpected end-of-input")) {
+            // a line that ends inside its object: "{" alone on line 1 of a pretty-printed file, or a line cut short
+            at += UNCLOSED_HINT;
+        } else if (column == 1 && m.startsWith("Unexpected character ('\uFEFF'")) {
+            // only a mark that leads the line is a file's, joined on by cat (the hint's sed removes that one only)
+            at += BOM_HINT;
+        }
+        return m + at;
     }
 
     /**
