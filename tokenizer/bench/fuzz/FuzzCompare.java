@@ -1,6 +1,7 @@
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kindling.tokenizer.Encoding;
+import dev.kindling.tokenizer.EndOfGeneration;
 import dev.kindling.tokenizer.Tokenizer;
 import dev.kindling.tokenizer.normalize.Normalizer;
 import dev.kindling.tokenizer.normalize.Normalizers;
@@ -35,8 +36,8 @@ import java.util.TreeMap;
  * Prints the first mismatches and one SUMMARY line per run; exits 1 if anything differed but the known differences
  * against llama.cpp (--gguf; README, tokenizer section), each recognised by a rule of its own and counted apart per
  * check and class ({@code known-differences=}): {@code clean_spaces} (decode), {@code leading-space-after-skipped-special}
- * (decode), {@code fim-control} (ids and skipping decodes that the vocabulary with its fill-in-the-middle markers made
- * control, as llama.cpp makes them, gives exactly), {@code unicode16} (ids that part only in words holding a character
+ * (decode), {@code control-looking} (ids and skipping decodes that the vocabulary with its fill-in-the-middle and
+ * end-of-generation markers made control, as llama.cpp makes them, gives exactly), {@code unicode16} (ids that part only in words holding a character
  * new in Unicode 16), {@code regex-form}
  * (ids that llama.cpp's rewritten form of the vocabulary's regex, in the tokenizer.json {@code --regex-form} names,
  * gives too, where the same vocabulary with its own regex, the tokenizer.json {@code --regex-own} names, gives
@@ -70,7 +71,7 @@ public class FuzzCompare {
         Tokenizer tok = Tokenizer.load(tokenizerFile);
         Tokenizer form = regexForm == null ? null : Tokenizer.load(Path.of(regexForm));
         Tokenizer own = regexOwn == null ? null : Tokenizer.load(Path.of(regexOwn));
-        Tokenizer fimControl = gguf ? fimControl(tokenizerFile) : null;
+        Tokenizer controlLooking = gguf ? controlLooking(tokenizerFile) : null;
         boolean rangedWhiteSpace = gguf && RANGED_WHITE_SPACE_PRE.contains(pre(tokenizerFile));
         ObjectMapper json = new ObjectMapper();
         Map<String, Integer> byCheck = new TreeMap<>();
@@ -90,18 +91,18 @@ public class FuzzCompare {
             List<String> failed = new ArrayList<>();
             StringBuilder detail = new StringBuilder();
             try {
-                Known plainKnown = gguf ? new Known(tok, text, t -> t.encode(text, false, false), fimControl, form, own,
+                Known plainKnown = gguf ? new Known(tok, text, t -> t.encode(text, false, false), controlLooking, form, own,
                         rangedWhiteSpace) : null;
                 ids(failed, detail, "plain", plain, tiktoken || gguf ? tok.encode(text, false, false) : tok.encode(text, false),
                         plainKnown, known);
-                Known specialKnown = gguf ? new Known(tok, text, t -> t.encode(text, false, true), fimControl, form, own,
+                Known specialKnown = gguf ? new Known(tok, text, t -> t.encode(text, false, true), controlLooking, form, own,
                         rangedWhiteSpace) : null;
                 ids(failed, detail, "special", special, gguf ? tok.encode(text, false, true) : tok.encode(text, true),
                         specialKnown, known);
                 if (r.hasNonNull("bytes")) {
                     byte[] utf8 = java.util.Base64.getDecoder().decode(r.get("bytes").asText());
                     text(failed, detail, "utf8Lossy", text, Utf8.decodeLossy(utf8));
-                    Known bytesKnown = gguf ? new Known(tok, Utf8.decodeLossy(utf8), t -> t.encode(utf8, false), fimControl,
+                    Known bytesKnown = gguf ? new Known(tok, Utf8.decodeLossy(utf8), t -> t.encode(utf8, false), controlLooking,
                             form, own, rangedWhiteSpace) : null;
                     ids(failed, detail, "bytes", special, tok.encode(utf8, !gguf), bytesKnown, known);
                 }
@@ -113,13 +114,13 @@ public class FuzzCompare {
                 }
                 decoded(failed, detail, "decKeep", r.get("decKeep").asText(), tok.decode(special, false), gguf, known);
                 if (!tiktoken) {
-                    skipped(failed, detail, "decSkip", r.get("decSkip").asText(), tok, special, gguf, fimControl, known);
+                    skipped(failed, detail, "decSkip", r.get("decSkip").asText(), tok, special, gguf, controlLooking, known);
                 }
                 decoded(failed, detail, "decPlain", r.get("decPlain").asText(), tok.decode(plain, false), gguf, known);
                 int[] rids = ints(r.get("rids"));
                 decoded(failed, detail, "ridKeep " + Arrays.toString(rids), r.get("ridKeep").asText(), tok.decode(rids, false), gguf, known);
                 if (!tiktoken) {
-                    skipped(failed, detail, "ridSkip " + Arrays.toString(rids), r.get("ridSkip").asText(), tok, rids, gguf, fimControl, known);
+                    skipped(failed, detail, "ridSkip " + Arrays.toString(rids), r.get("ridSkip").asText(), tok, rids, gguf, controlLooking, known);
                 }
             } catch (RuntimeException | StackOverflowError e) {
                 failed.add("exception");
@@ -176,9 +177,10 @@ public class FuzzCompare {
     /**
      * The known differences of ids against llama.cpp, each by a rule that accounts for all of the ids:
      * <ul>
-     * <li>{@code fim-control}: the vocabulary with llama.cpp's fill-in-the-middle markers made control
-     *     ({@link #fimControl}) gives llama.cpp's ids exactly: llama.cpp does not read such a marker in a text without
-     *     special tokens (it pre-tokenizes the marker's text with the text before it), Kindling keeps it user-defined;</li>
+     * <li>{@code control-looking}: the vocabulary with llama.cpp's fill-in-the-middle and end-of-generation markers
+     *     made control ({@link #controlLooking}) gives llama.cpp's ids exactly: llama.cpp does not read such a marker in
+     *     a text without special tokens (it pre-tokenizes the marker's text with the text before it), Kindling keeps it
+     *     user-defined (deepseek-coder's FIM markers, phi-3's {@code </s>});</li>
      * <li>{@code unicode16}: the ids part only in the words holding a character new in Unicode 16 (a Garay letter or
      *     digit, an Egyptian hieroglyph of Extended-A, a legacy computing symbol: {@link #UNICODE_16}), which llama.cpp's
      *     Unicode 15.1 tables take for unassigned, where Kindling's (and HF's Oniguruma's) are Unicode 16's: each part
@@ -202,11 +204,11 @@ public class FuzzCompare {
      * {@code encode} is the entry point compared (text or bytes, with or without special tokens), run on any of the
      * tokenizers.
      */
-    record Known(Tokenizer tok, String text, java.util.function.Function<Tokenizer, int[]> encode, Tokenizer fimControl,
+    record Known(Tokenizer tok, String text, java.util.function.Function<Tokenizer, int[]> encode, Tokenizer controlLooking,
             Tokenizer form, Tokenizer own, boolean rangedWhiteSpace) {
         String classOf(int[] expected, int[] got) {
-            if (fimControl != null && Arrays.equals(expected, encode.apply(fimControl))) {
-                return "fim-control";
+            if (controlLooking != null && Arrays.equals(expected, encode.apply(controlLooking))) {
+                return "control-looking";
             }
             if (partsAtUnicode16(expected, got)) {
                 return "unicode16";
@@ -408,12 +410,15 @@ public class FuzzCompare {
             "fim_sep", List.of("<|file_sep|>"));
 
     /**
-     * The GGUF's vocabulary with its fill-in-the-middle markers made control, as llama.cpp's load does: per kind
-     * whose {@code tokenizer.ggml.KIND_token_id} key the GGUF lacks, the first token whose text is one of
-     * {@link #FIM_TEXTS} gets type CONTROL (llama.cpp takes the first in its hash map's order; where a vocabulary has
-     * several of one kind this takes the lowest id and says so). Null where no token changes.
+     * The GGUF's vocabulary with its fill-in-the-middle and end-of-generation markers made control, as llama.cpp's load
+     * does ("control-looking token ... its type will be overridden"): per kind whose {@code tokenizer.ggml.KIND_token_id}
+     * key the GGUF lacks, the first token whose text is one of {@link #FIM_TEXTS} (llama.cpp takes the first in its hash
+     * map's order; where a vocabulary has several of one kind this takes the lowest id and says so), and every token of
+     * the end-of-generation set whose text is one llama.cpp ends on ({@link EndOfGeneration#TEXTS}: phi-3's
+     * {@code </s>}; the set leaves out the {@code <|end|>} and {@code </s>} llama.cpp takes out of it again, for gpt-oss
+     * and Gemma 4, which it makes user-defined and normal). Null where no token changes.
      */
-    static Tokenizer fimControl(Path ggufPath) throws java.io.IOException {
+    static Tokenizer controlLooking(Path ggufPath) throws java.io.IOException {
         try (dev.kindling.formats.gguf.GgufFile gguf = dev.kindling.formats.gguf.GgufFile.open(ggufPath)) {
             String[] tokens = gguf.getStringArray("tokenizer.ggml.tokens");
             int[] types = gguf.getIntArray("tokenizer.ggml.token_type").clone();
@@ -429,10 +434,16 @@ public class FuzzCompare {
                     }
                 }
                 if (ids.size() > 1) {
-                    System.out.println("fim-control: " + kind.getKey() + " matches ids " + ids + ", taking " + ids.get(0));
+                    System.out.println("control-looking: " + kind.getKey() + " matches ids " + ids + ", taking " + ids.get(0));
                 }
                 if (!ids.isEmpty() && types[ids.get(0)] != dev.kindling.tokenizer.spm.SpmTokenizer.CONTROL) {
                     types[ids.get(0)] = dev.kindling.tokenizer.spm.SpmTokenizer.CONTROL;
+                    changed = true;
+                }
+            }
+            for (int id : EndOfGeneration.ids(tokens, -1, -1, -1, -1, -1, -1)) {
+                if (EndOfGeneration.TEXTS.contains(tokens[id]) && types[id] != dev.kindling.tokenizer.spm.SpmTokenizer.CONTROL) {
+                    types[id] = dev.kindling.tokenizer.spm.SpmTokenizer.CONTROL;
                     changed = true;
                 }
             }
@@ -446,7 +457,7 @@ public class FuzzCompare {
                 }
             });
             w.putI32s("tokenizer.ggml.token_type", types);
-            Path variant = Files.createTempFile("fim-control", ".gguf");
+            Path variant = Files.createTempFile("control-looking", ".gguf");
             try {
                 w.write(variant);
                 return Tokenizer.load(variant);
@@ -481,20 +492,35 @@ public class FuzzCompare {
     /**
      * A decode that skips special tokens. llama.cpp (--gguf) skips a control token as an empty piece that still counts
      * as the first one, so a SentencePiece vocabulary keeps the space of the word after it ("</s>▁word" gives " word");
-     * Kindling drops it as HF's Strip decoder does ("word"). That difference is counted apart, as known.
+     * Kindling drops it as HF's Strip decoder does ("word"). That difference is counted apart, as known; so is a decode
+     * that the vocabulary with its control-looking markers made control ({@link #controlLooking}) gives, where llama.cpp
+     * skips those markers, and one where both hold ("</s>▁word" of phi-3, whose {@code </s>} is user-defined).
      */
     static void skipped(List<String> failed, StringBuilder detail, String what, String expected, Tokenizer tok, int[] ids,
-            boolean gguf, Tokenizer fimControl, Map<String, Integer> known) {
+            boolean gguf, Tokenizer controlLooking, Map<String, Integer> known) {
         String got = tok.decode(ids, true);
-        if (gguf && !expected.equals(got) && expected.equals(" " + got) && ids.length > 0 && tok.isSpecial(ids[0])) {
-            known.merge(what.replaceAll(" .*", "") + ":leading-space-after-skipped-special", 1, Integer::sum);
+        String check = what.replaceAll(" .*", "");
+        if (gguf && leadingSpaceAfterSkipped(expected, got, tok, ids)) {
+            known.merge(check + ":leading-space-after-skipped-special", 1, Integer::sum);
             return;
         }
-        if (fimControl != null && !expected.equals(got) && expected.equals(fimControl.decode(ids, true))) {
-            known.merge(what.replaceAll(" .*", "") + ":fim-control", 1, Integer::sum); // llama.cpp skips them as control
-            return;
+        if (controlLooking != null && !expected.equals(got)) {
+            String asControl = controlLooking.decode(ids, true);
+            if (expected.equals(asControl)) {
+                known.merge(check + ":control-looking", 1, Integer::sum);
+                return;
+            }
+            if (leadingSpaceAfterSkipped(expected, asControl, controlLooking, ids)) {
+                known.merge(check + ":control-looking+leading-space-after-skipped-special", 1, Integer::sum);
+                return;
+            }
         }
         decoded(failed, detail, what, expected, got, gguf, known);
+    }
+
+    /** llama.cpp's decode is {@code got} with the space that {@code tok} skipping the special first id dropped. */
+    static boolean leadingSpaceAfterSkipped(String expected, String got, Tokenizer tok, int[] ids) {
+        return !expected.equals(got) && expected.equals(" " + got) && ids.length > 0 && tok.isSpecial(ids[0]);
     }
 
     /**

@@ -10,15 +10,15 @@
 #       marks (Devanagari, Thai, Arabic harakat, Latin + U+0300..U+036F, Hangul jamo), tokenizer.json files only
 #
 # Needs: the reference tools in ~/.cache/kindling-ref (bash shared/tools/ref/setup.sh), the shared data in
-# ../shared/data (or KINDLING_SHARED=<dir holding data/>), node, maven (MVN="mvn -o ..." to build offline). Work
-# files go to $KINDLING_FUZZ_DIR (default /tmp/kindling-fuzz). Prints the first mismatches and a SUMMARY line per tokenizer; exits 1 on any
-# mismatch. Known differences against llama.cpp (README "Exactness"): a bert vocabulary (bert-bge) normalises and
-# decodes as HF's BertNormalizer and WordPiece decoder, user-defined tokens that look like end or fill-in-the-middle
-# markers stay user-defined (deepseek), Unicode 16 letters and digits (Garay, U+10D40) are letters and digits to Kindling,
-# deepseek-llm's and deepseek-coder's ranges hold the white space in them (U+1680, U+2029, U+3000, ...) as in HF, and
-# decode does not apply llama.cpp's clean_spaces. FuzzCompare counts the last four apart, each by its rule
-# (known-differences=CHECK:fim-control, :unicode16, :ranged-white-space, :clean_spaces), and exits 1 on any other
-# difference.
+# ../shared/data (or KINDLING_SHARED=<dir holding data/>), node, maven (MVN="mvn -o ..." to build offline). Work files
+# go to $KINDLING_FUZZ_DIR (default /tmp/kindling-fuzz). Prints the first mismatches and a SUMMARY line per tokenizer;
+# exits 1 on any mismatch. Known differences against llama.cpp (README "Exactness"): a bert vocabulary (bert-bge)
+# normalises and decodes as HF's BertNormalizer and WordPiece decoder, user-defined tokens that look like end or
+# fill-in-the-middle markers stay user-defined (deepseek-coder's FIM markers, phi-3's </s>), Unicode 16 letters and
+# digits (Garay, U+10D40) are letters and digits to Kindling, deepseek-llm's and deepseek-coder's ranges hold the
+# white space in them (U+1680, U+2029, U+3000, ...) as in HF, and decode does not apply llama.cpp's clean_spaces.
+# FuzzCompare counts the last four apart, each by its rule (known-differences=CHECK:control-looking, :unicode16,
+# :ranged-white-space, :clean_spaces), and exits 1 on any other difference.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 # shellcheck source=../unpack.sh

@@ -17,7 +17,7 @@ public final class EndOfGeneration {
      * Token texts llama.cpp treats as end of generation. Its end-of-turn and end-of-message texts (found when
      * tokenizer.ggml.eot_token_id / eom_token_id are absent) are all among these, so they add nothing here.
      */
-    static final Set<String> TEXTS = Set.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>",
+    public static final Set<String> TEXTS = Set.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>",
             "<|flush|>", "<|calls|>", "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]",
             "[EOS]", "<|end_of_text|>", "<end_of_utterance>", "<eos>", "<turn|>", "<|tool_response>",
             "<\uFF5Cend\u2581of\u2581sentence\uFF5C>", "[e~[");

@@ -66,6 +66,21 @@ class SpmGgufTest {
         assertEquals(hi.length + 1, ids.length - 1, java.util.Arrays.toString(ids) + " vs " + java.util.Arrays.toString(hi));
     }
 
+    /**
+     * phi-3's {@code </s>} is user-defined in its GGUF (as in its tokenizer.json, where it is not special): Kindling keeps
+     * it so, read in a text without special tokens and kept by a decode that skips them, where llama.cpp makes it
+     * control (README, GGUF vocabulary; the fuzz's control-looking class). It ends a generation in both.
+     */
+    @Test
+    void phi3KeepsItsUserDefinedEndTokenAsText() {
+        Tokenizer tok = Tokenizer.load(SharedData.require("llamacpp-vocab/ggml-vocab-phi-3.gguf"));
+        int s = tok.tokenId("</s>").orElseThrow();
+        int[] ids = tok.encode("a</s>b", false, false);
+        assertTrue(java.util.Arrays.stream(ids).anyMatch(i -> i == s), java.util.Arrays.toString(ids));
+        assertTrue(tok.decode(ids, true).contains("</s>"), tok.decode(ids, true));
+        assertTrue(java.util.Arrays.stream(tok.stopIds()).anyMatch(i -> i == s), "stop ids hold </s>");
+    }
+
     @Test
     void stories260kVocabularyEqualsTok512() throws Exception {
         Tokenizer bin = Tokenizer.load(SharedData.require("llama2c/tok512.bin"));
