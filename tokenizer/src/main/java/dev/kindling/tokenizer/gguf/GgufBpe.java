@@ -111,7 +111,7 @@ final class GgufBpe {
             // an unused token (the converter's [PADi] for an id no token has) has no text in llama.cpp's token_to_piece
             // and no token in the tokenizer.json: it decodes as nothing, and no merge makes it
             if (types[i] != SpmTokenizer.UNUSED) {
-                vocab.put(tokens[i], i); // a duplicate text maps to its last id, as llama.cpp's token_to_id
+                vocab.put(tokens[i], i); // texts are distinct: GgufTokenizers.tokens refuses a duplicate, as llama.cpp does
             }
         }
         vocab.coverIds(n);

@@ -10,8 +10,10 @@ import dev.kindling.tokenizer.spm.SpmTokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -44,7 +46,10 @@ public final class GgufTokenizers {
         };
     }
 
-    /** Reads the token texts, checking for empty ones as llama.cpp does ("[EMPTY_i]"). */
+    /**
+     * Reads the token texts, an empty one as "[EMPTY_i]", as llama.cpp does; a text given to two ids is refused, as
+     * llama.cpp refuses it (its load asserts one token_to_id entry per id): which id the text encodes to would be a guess.
+     */
     static String[] tokens(GgufFile gguf) {
         String[] tokens = gguf.getStringArray("tokenizer.ggml.tokens");
         if (tokens.length == 0) {
@@ -54,6 +59,14 @@ public final class GgufTokenizers {
         for (int i = 0; i < t.length; i++) {
             if (t[i].isEmpty()) {
                 t[i] = "[EMPTY_" + i + "]";
+            }
+        }
+        Map<String, Integer> ids = new HashMap<>(t.length * 2);
+        for (int i = 0; i < t.length; i++) {
+            Integer first = ids.putIfAbsent(t[i], i);
+            if (first != null) {
+                throw new ModelFormatException(gguf.path(), "tokenizer.ggml.tokens[" + first + "] and [" + i + "] are both \""
+                        + t[i] + "\": a text may name one token only (llama.cpp refuses the vocabulary too)");
             }
         }
         return t;

@@ -129,7 +129,8 @@ public final class SpmTokenizer extends AbstractTokenizer {
         this.unigram = s.unigram() && algorithm == Algorithm.SENTENCEPIECE ? unigramOf(s) : null;
         this.pieceIds = new HashMap<>(n * 2);
         for (int i = 0; i < n; i++) {
-            pieceIds.put(pieces[i], i); // a duplicate piece maps to its last id, as llama.cpp's token_to_id
+            // a duplicate piece maps to its last id (a GGUF's is refused when read, as llama.cpp refuses it)
+            pieceIds.put(pieces[i], i);
         }
         this.bmpIds = new int[65536];
         Arrays.fill(bmpIds, -1);
