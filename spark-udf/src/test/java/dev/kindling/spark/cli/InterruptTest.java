@@ -350,7 +350,9 @@ class InterruptTest {
      * A folder a run replaces itself under {@code --overwrite} (pack's Megatron shards) is claimed before it is emptied: a
      * run whose removal has begun (interrupted once the hook's wait ran out, or failed) claims nothing more, and its
      * refused claim came after it had deleted the earlier shards, an earlier output it had not reached yet. A run going on
-     * empties the folder and has it as its own, removed whole when it fails.
+     * empties the folder and has it as its own, removed whole when it fails. This drives JobRun's part, called as
+     * PackCommand calls it for {@code pack --format megatron --overwrite}, not pack itself; and the removal here ends
+     * before the claim on this one thread, so the lock that orders the two when they race is not exercised.
      */
     @Test
     void aFolderIsClaimedBeforeARunEmptiesIt() throws Exception {
