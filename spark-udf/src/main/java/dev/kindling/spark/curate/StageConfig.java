@@ -322,10 +322,10 @@ public final class StageConfig {
         /**
          * A file path option, a relative one read from the config's folder (an S3 config's too): it was read from the
          * working directory, so a config run from elsewhere failed after Spark had started, or read another folder's file
-         * of that name in silence. A local file that is not there is refused here, before Spark starts.
+         * of that name in silence. A local path is checked as Spark's reader will read it, a glob ({@link #resolve}).
          */
         java.util.Optional<String> file(String key) {
-            return string(key).map(given -> resolve(key, given, false));
+            return string(key).map(given -> resolve(key, given));
         }
 
         /** A list of paths (files, folders, globs), each as {@link #file} reads one. */
@@ -334,23 +334,36 @@ public final class StageConfig {
                 if (given.isEmpty()) {
                     throw KindlingException.usage(where + ": '" + key + "' needs at least one path");
                 }
-                return given.stream().map(g -> resolve(key, g, true)).toList();
+                return given.stream().map(g -> resolve(key, g)).toList();
             });
         }
 
-        /** {@code given} read from the config's folder when relative; a local one that is not there refused (a glob, where {@code globs}, is left to the reader). */
-        private String resolve(String key, String given, boolean globs) {
+        /**
+         * {@code given} read from the config's folder when relative; a local one refused where what it matches as a glob
+         * is nothing, or is not the file of its name ({@link dev.kindling.spark.io.DataFormat#matches}): every path option
+         * is read by a Spark reader, which globs it. The literal path was looked for, so {@code bench/*.jsonl} and the
+         * escaped {@code b\[1\].jsonl} (the escape the refusal of {@code b[1].jsonl} gives) were refused as missing.
+         */
+        private String resolve(String key, String given) {
             dev.kindling.spark.io.LocalPaths.requireHadoopPath(where + ": " + key, given);
             // relative: no scheme Hadoop reads (a colon after a slash, as in a/b:c, is part of a name)
             boolean relative = folder != null && dev.kindling.spark.io.SideFile.scheme(given) == null && !given.startsWith("/");
             String path = !relative ? given : dev.kindling.spark.io.LocalPaths.localOrNull(folder) != null
                     ? java.nio.file.Path.of(folder).resolve(given).normalize().toString()
                     : new org.apache.hadoop.fs.Path(new org.apache.hadoop.fs.Path(folder), given).toString();
-            java.nio.file.Path local = folder == null ? null : dev.kindling.spark.io.LocalPaths.localOrNull(path);
-            boolean glob = globs && path.chars().anyMatch(c -> c == '*' || c == '?' || c == '[' || c == '{');
-            if (local != null && !glob && !java.nio.file.Files.exists(local)) {
-                throw KindlingException.usage(where + ": " + key + " " + path + " does not exist"
-                        + (relative ? " (a relative path is read from the config's folder)" : ""));
+            if (folder == null || dev.kindling.spark.io.LocalPaths.localOrNull(path) == null) {
+                return path;
+            }
+            String label = where + ": " + key + " " + path;
+            org.apache.hadoop.fs.FileStatus[] matches;
+            try {
+                matches = dev.kindling.spark.io.DataFormat.matches(
+                        org.apache.hadoop.fs.FileSystem.getLocal(new org.apache.hadoop.conf.Configuration()), path, label);
+            } catch (java.io.IOException e) {
+                throw new KindlingException(KindlingException.FAILURE, label + " cannot be listed: " + e.getMessage(), e);
+            }
+            if (matches.length == 0) {
+                throw KindlingException.usage(label + " does not exist" + (relative ? " (a relative path is read from the config's folder)" : ""));
             }
             return path;
         }

@@ -175,6 +175,37 @@ class StageConfigTest {
     }
 
     /**
+     * A config's benchmark is read as Spark reads it, a glob: {@code bench/*.jsonl} and the escaped {@code b\[1\].jsonl}
+     * were refused as "does not exist" (the literal path was looked for), though the refusal of {@code b[1].jsonl} gives
+     * that very escape. Each is checked as read: the single file a glob matches has its columns checked, and a glob that
+     * matches nothing is refused before Spark starts.
+     */
+    @Test
+    void aConfigBenchmarkIsAGlobOrAnEscapedName(@TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Files.createDirectories(tmp.resolve("bench"));
+        java.nio.file.Files.writeString(tmp.resolve("bench").resolve("mmlu.jsonl"), "{\"question\": \"an item\"}\n");
+        java.nio.file.Files.writeString(tmp.resolve("b[1].jsonl"), "{\"question\": \"an item\"}\n");
+        java.nio.file.Files.writeString(tmp.resolve("b1.jsonl"), "{\"question\": \"another item\"}\n");
+        for (String benchmark : List.of("bench/*.jsonl", "b\\[1\\].jsonl")) {
+            java.nio.file.Path config = java.nio.file.Files.writeString(tmp.resolve("p.yaml"), "stages:\n"
+                    + "  - decontaminate: {benchmark: '" + benchmark + "', columns: [question]}\n");
+            List<PipelineStage> stages = StageConfig.read(config.toString(), null, false);
+            assertEquals(tmp.resolve(benchmark).toString(), ((dev.kindling.spark.filter.Decontamination) stages.get(0)).getBenchmark());
+        }
+        // the glob's one match and the escaped name's file are the files whose columns are checked
+        java.nio.file.Path noColumn = java.nio.file.Files.writeString(tmp.resolve("q.yaml"), "stages:\n"
+                + "  - decontaminate: {benchmark: 'b\\[1\\].jsonl', columns: [answer]}\n");
+        KindlingException e = assertThrows(KindlingException.class, () -> StageConfig.read(noColumn.toString(), null, false));
+        assertTrue(e.getMessage().contains("stages[0] (decontaminate): benchmark " + tmp.resolve("b\\[1\\].jsonl")
+                + " has no column 'answer'"), e.getMessage());
+        java.nio.file.Path none = java.nio.file.Files.writeString(tmp.resolve("n.yaml"), "stages:\n"
+                + "  - decontaminate: {benchmark: 'bench/*.parquet'}\n");
+        e = assertThrows(KindlingException.class, () -> StageConfig.read(none.toString(), null, false));
+        assertTrue(e.getMessage().contains("stages[0] (decontaminate): benchmark " + tmp.resolve("bench/*.parquet")
+                + " does not exist (a relative path is read from the config's folder)"), e.getMessage());
+    }
+
+    /**
      * A config's bands and rows without num_perm take as many permutations as they use, as the dedup command's do: 20 x 8
      * was refused for not fitting in the default 112, and 7 x 8 computed 112 and used 56 (found by an adversarial pass).
      */
