@@ -229,6 +229,11 @@ public final class Decontamination extends CurationStage<Decontamination> {
             throws java.io.IOException {
         java.util.Map<String, String> formats = new java.util.TreeMap<>();
         for (org.apache.hadoop.fs.FileStatus match : matches) {
+            // a glob's _SUCCESS, which Spark's reader passes over as it does a folder's (a folder named alone is read
+            // whatever its name)
+            if (dev.kindling.spark.io.DataFormat.isHidden(match.getPath().getName()) && (match.isFile() || matches.length > 1)) {
+                continue;
+            }
             for (org.apache.hadoop.fs.FileStatus f : match.isDirectory() ? dev.kindling.spark.io.DataFormat.dataFiles(fs, match.getPath())
                     : List.of(match)) {
                 formats.putIfAbsent(formatOf(f.getPath().getName()), f.getPath().getName());

@@ -250,7 +250,7 @@ public enum DataFormat {
     }
 
     /** Whether Spark's readers pass over a file or folder of this name ({@code _SUCCESS}, {@code .part-0.crc}). */
-    static boolean isHidden(String name) {
+    public static boolean isHidden(String name) {
         return name.startsWith("_") || name.startsWith(".");
     }
 

@@ -318,6 +318,14 @@ class FilterStagesTest {
         assertEquals("decontaminate:ngram_overlap", fromFolder.get("a"));
         assertEquals("decontaminate:ngram_overlap", fromFolder.get("d"), "the item with an escaped line break");
         assertEquals(null, fromFolder.get("b"));
+        // and so is a glob over it, whose matches include the hidden _SUCCESS Spark's reader passes over: that was named
+        // a text file, and the glob refused as holding "files of more than one format"
+        Map<String, String> fromGlob = new HashMap<>();
+        for (Row r : new Decontamination().setBenchmark(shards.resolve("*").toString()).setBenchmarkColumns(new String[] {"question"})
+                .transform(frame(docs)).collectAsList()) {
+            fromGlob.put(r.getAs("id"), r.getAs(Columns.REASON));
+        }
+        assertEquals(fromFolder, fromGlob);
         // compressed shards (convert --compression bzip2 writes part-*.json.bz2) are JSON Lines too
         Path packed = tmp.resolve("bench-bz2");
         dev.kindling.spark.TestSpark.session().read().json(shards.resolve("part-00001.json").toString())
