@@ -91,37 +91,26 @@ class ClosedStdoutTest {
     }
 
     /**
-     * The same as the CLI's own process: with its stdout a pipe whose reader has gone before the run starts ({@code | head
-     * -1}), the run keeps its index and exits 0, quietly; with a stdout that fails otherwise ({@code > /dev/full}), it
-     * exits 0 too, saying the summary could not be written while the outputs are complete, as a run with {@code --output}
-     * does (that run's index was no output to the exit code, which was 1).
+     * As the CLI's own process, with a stdout that fails ({@code > /dev/full}): the run keeps its index and exits 0,
+     * saying the summary could not be written while the outputs are complete, as a run with {@code --output} does (that
+     * run's index was no output to the exit code, which was 1). This is main's own path (outputsWritten), which the
+     * in-process test above does not reach; a pipe whose reader has gone is that test's case.
      */
     @Test
-    void anIndexOnlyProcessKeepsItsIndexAndExitsZeroWhateverBecameOfItsStdout() throws Exception {
+    void anIndexOnlyProcessKeepsItsIndexAndExitsZeroWhenItsStdoutFails() throws Exception {
         Path input = java.nio.file.Files.writeString(tmp.resolve("docs.jsonl"), "{\"id\": \"a\", \"text\": \"the first of two documents\"}\n"
                 + "{\"id\": \"b\", \"text\": \"the second of two documents\"}\n");
-        java.util.Map<String, Process> children = new java.util.LinkedHashMap<>();
-        for (String stdout : java.util.List.of("pipe", "full")) {
-            ProcessBuilder b = new ProcessBuilder(InterruptTest.childCommand(java.util.List.of(), "dedup", "--master", "local[1]",
-                    "-i", input.toString(), "--save-index", tmp.resolve("index-" + stdout).toString(), "--index-only"))
-                    .redirectError(tmp.resolve("stderr-" + stdout).toFile());
-            if (stdout.equals("full")) {
-                b.redirectOutput(new java.io.File("/dev/full"));
-            }
-            Process child = b.start();
-            if (stdout.equals("pipe")) {
-                child.getInputStream().close(); // as head -1 leaves
-            }
-            children.put(stdout, child);
-        }
-        for (java.util.Map.Entry<String, Process> c : children.entrySet()) {
-            assertTrue(c.getValue().waitFor(5, java.util.concurrent.TimeUnit.MINUTES), c.getKey() + ": the run ended");
-            String said = java.nio.file.Files.readString(tmp.resolve("stderr-" + c.getKey()));
-            assertEquals(0, c.getValue().exitValue(), c.getKey() + ": " + said);
-            assertTrue(java.nio.file.Files.exists(tmp.resolve("index-" + c.getKey()).resolve("manifest.json")), c.getKey() + ": " + said);
-            assertEquals(c.getKey().equals("full"), said.contains("kindling: warning: the summary could not be written to stdout"),
-                    c.getKey() + ": " + said);
-        }
+        Path index = tmp.resolve("index");
+        Path stderr = tmp.resolve("stderr.txt");
+        // C1 only, as every other child run: a short run spends most of its time compiling
+        Process child = new ProcessBuilder(InterruptTest.childCommand(java.util.List.of("-XX:TieredStopAtLevel=1"), "dedup",
+                "--master", "local[1]", "-i", input.toString(), "--save-index", index.toString(), "--index-only"))
+                .redirectOutput(new java.io.File("/dev/full")).redirectError(stderr.toFile()).start();
+        assertTrue(child.waitFor(5, java.util.concurrent.TimeUnit.MINUTES), "the run ended");
+        String said = java.nio.file.Files.readString(stderr);
+        assertEquals(0, child.exitValue(), said);
+        assertTrue(java.nio.file.Files.exists(index.resolve("manifest.json")), said);
+        assertTrue(said.contains("kindling: warning: the summary could not be written to stdout"), said);
     }
 
     /**
