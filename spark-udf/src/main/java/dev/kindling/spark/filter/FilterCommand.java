@@ -82,9 +82,13 @@ public final class FilterCommand extends SparkCommand {
             if (decontaminateNgram < 1) {
                 throw KindlingException.usage("--decontaminate-ngram must be at least 1, got " + decontaminateNgram);
             }
-            stages.add(new Decontamination().setBenchmark(decontaminate)
+            // checked before Spark starts, naming the option: a name Hadoop cannot parse failed with its URISyntaxException
+            dev.kindling.spark.io.LocalPaths.requireHadoopPath("--decontaminate", decontaminate);
+            Decontamination stage = new Decontamination().setBenchmark(decontaminate)
                     .setBenchmarkColumns(listOption("--decontaminate-columns", decontaminateColumns, null))
-                    .setNgram(decontaminateNgram).setMode(flagContaminated ? "flag" : "drop").setFlagCol(flagColumn));
+                    .setNgram(decontaminateNgram).setMode(flagContaminated ? "flag" : "drop").setFlagCol(flagColumn);
+            requireLocalBenchmarkReadable(stage);
+            stages.add(stage);
             if (!flagContaminated) {
                 refuseUnless("--flag-contaminated", "", "--flag-column");
             }
@@ -101,6 +105,22 @@ public final class FilterCommand extends SparkCommand {
         }
         // a filter named twice (fineweb,c4,fineweb; gopher,gopher_quality) is a stage of its own, as in curate
         return dev.kindling.spark.curate.StageConfig.numberRepeats(stages);
+    }
+
+    /**
+     * A local benchmark's glob and columns checked as {@link Decontamination#buildIndex} checks them, here before Spark
+     * starts: {@code --decontaminate 'b[1].jsonl'} was refused once Spark had started, named "decontaminate: benchmark".
+     */
+    private void requireLocalBenchmarkReadable(Decontamination stage) {
+        if (dev.kindling.spark.io.LocalPaths.localOrNull(decontaminate) != null) {
+            try {
+                dev.kindling.spark.io.DataFormat.matches(org.apache.hadoop.fs.FileSystem.getLocal(new org.apache.hadoop.conf.Configuration()),
+                        decontaminate, "--decontaminate " + decontaminate);
+            } catch (java.io.IOException e) {
+                return; // buildIndex reports what cannot be listed
+            }
+            stage.checkLocalBenchmarkColumns();
+        }
     }
 
     /**

@@ -122,6 +122,15 @@ class ModeOptionsTest {
         assertUsageNaming(run(concat(filter, "--decontaminate", "b.jsonl", "--decontaminate-ngram", "0")),
                 "--decontaminate-ngram must be at least 1, got 0");
         assertUsageNaming(run(concat(filter, "--decontaminate", "b.jsonl", "--decontaminate-columns", ",")), "--decontaminate-columns is empty");
+        // the benchmark's name and glob, before Spark starts (bogus://x would fail it): a name Hadoop cannot parse was a raw
+        // URISyntaxException, and a glob that misses the file of its name was refused once Spark had started, as
+        // "decontaminate: benchmark"
+        assertUsageNaming(run(concat(filter, "--decontaminate", "C:\\x.jsonl")), "--decontaminate C:\\x.jsonl is not a path Hadoop can read");
+        String named = Files.writeString(tmp.resolve("b[1].jsonl"), "{\"text\": \"an item\"}\n").toString();
+        assertUsageNaming(run(concat(filter, "--decontaminate", named)), "--decontaminate " + named + " matches no file as a glob",
+                tmp.resolve("b\\[1\\].jsonl").toString());
+        assertUsageNaming(run(concat(filter, "--decontaminate", tmp.resolve("b\\[1\\].jsonl").toString(), "--decontaminate-columns",
+                "question")), "decontaminate: benchmark " + tmp.resolve("b\\[1\\].jsonl") + " has no column 'question'");
     }
 
     private static String[] concat(String[] a, String... b) {

@@ -212,8 +212,9 @@ class FilterStagesTest {
     /**
      * A benchmark is read as a glob, as the inputs are, and checked as they are: {@code bench[1].jsonl} beside {@code
      * bench1.jsonl} had the other file's items indexed in silence (the document sharing the named file's item kept), and a
-     * glob of two files was refused as "does not exist". The named file is refused as an input is, before Spark starts
-     * where it is local, giving the escaped name, which reads it.
+     * glob of two files was refused as "does not exist". The named file is refused as an input is, giving the escaped
+     * name, which reads it; where it is local, before Spark starts too, by the stage's own check, which curate runs
+     * (StageConfigTest) and filter --decontaminate runs naming its option (ModeOptionsTest).
      */
     @Test
     void aBenchmarkWhoseGlobMatchesAnotherFileIsRefused() throws Exception {
