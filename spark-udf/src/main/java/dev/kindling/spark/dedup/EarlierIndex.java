@@ -312,8 +312,9 @@ public record EarlierIndex(String path, String label, JsonNode manifest) {
             long n;
             try {
                 rows.write().option("compression", "zstd").option("parquet.page.row.count.limit", TEXT_PAGE_ROWS).parquet(at);
-                // with the schema it was written with: inferred, it was read from the part's footers in a job of its own
-                Dataset<Row> written = spark.read().schema(rows.schema()).parquet(at);
+                // with the schema it was written with: inferred, it was read from the part's footers in a job of its own;
+                // by its escaped name, not as a glob (an index out[1] was read back from out1)
+                Dataset<Row> written = spark.read().schema(rows.schema()).parquet(dev.kindling.spark.io.DataFormat.escapeGlob(at));
                 exact = s instanceof ExactDedup ? written.agg(functions.count(functions.lit(1)), functions.countDistinct(col(KEY))).first() : null;
                 n = exact != null ? exact.getLong(0) : written.count();
             } catch (Exception e) { // the store's failure on the driver, an IOException thrown undeclared from Scala

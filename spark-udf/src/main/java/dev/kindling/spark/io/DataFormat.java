@@ -123,9 +123,17 @@ public enum DataFormat {
                     + (matches.length - 1) + " more" : "");
             throw KindlingException.usage(label + " matches " + matched + " as a glob (Hadoop's readers take every "
                     + "path for one: [ ] { } * ? are patterns), though a " + (named.isDirectory() ? "folder" : "file")
-                    + " of that name is there; escape them with a backslash: " + given.replaceAll("([\\[\\]{}*?])", "\\\\$1"));
+                    + " of that name is there; escape them with a backslash: " + escapeGlob(given));
         }
         return matches;
+    }
+
+    /**
+     * {@code path} with its glob characters escaped, so that a Spark reader, which globs every path, reads the file or
+     * folder of that very name: a run's own output read back ({@code out[1]} was read as {@code out1}, another folder).
+     */
+    public static String escapeGlob(String path) {
+        return path.replaceAll("([\\[\\]{}*?])", "\\\\$1");
     }
 
     /**

@@ -523,8 +523,8 @@ public final class DatasetReader {
             for (String input : paths) {
                 org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(input);
                 org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(conf);
-                org.apache.hadoop.fs.FileStatus[] matches = fs.globStatus(p);
-                for (org.apache.hadoop.fs.FileStatus st : matches == null ? new org.apache.hadoop.fs.FileStatus[0] : matches) {
+                // checked as the readers will read it: a glob missing the file of its name was counted as its matches
+                for (org.apache.hadoop.fs.FileStatus st : DataFormat.matches(fs, input, "input " + input)) {
                     // a file in a _ or . folder is hidden too, as Spark's readers skip it (an empty _tmp/zero.txt was
                     // counted as an empty document)
                     out.addAll(DataFormat.dataFiles(fs, st.getPath()));

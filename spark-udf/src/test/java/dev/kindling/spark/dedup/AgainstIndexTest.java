@@ -165,6 +165,26 @@ class AgainstIndexTest {
     }
 
     /**
+     * An index saved under a name holding glob characters ({@code index[1]}) counts its own parts: each part was read back
+     * as a glob, so beside {@code index1}, another index, the manifest gave that index's document counts (and alone, the
+     * run failed: the glob matched nothing).
+     */
+    @Test
+    void anIndexWhoseNameIsAGlobCountsItsOwnParts() throws Exception {
+        Path one = tmp.resolve("one.jsonl");
+        write(one, Map.of("a", "the only document of the other index"));
+        Path two = tmp.resolve("two.jsonl");
+        write(two, Map.of("a", "the first of two documents", "b", "the second of two documents"));
+        Cli.Result other = dedup("--exact", "-i", one.toString(), "--save-index", tmp.resolve("index1").toString(), "--index-only");
+        assertEquals(0, other.code(), other.toString());
+        Path named = tmp.resolve("index[1]");
+        Cli.Result r = dedup("--exact", "-i", two.toString(), "--save-index", named.toString(), "--index-only");
+        assertEquals(0, r.code(), r.toString());
+        JsonNode manifest = new ObjectMapper().readTree(named.resolve("manifest.json").toFile());
+        assertEquals(2, manifest.at("/stages/exact_dedup/documents").asLong(), manifest.toString());
+    }
+
+    /**
      * Through the Java API, an index and an earlier corpus of texts together: the same as both corpora read as texts (the
      * earlier documents of both ordered as one).
      */

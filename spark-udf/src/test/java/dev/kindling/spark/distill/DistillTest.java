@@ -556,6 +556,17 @@ class DistillTest {
             assertTrue(r.err().contains(e.getValue()) && r.err().contains("(Self-Instruct's 175)"), r.err());
             assertTrue(Files.exists(stats) && Files.exists(out.resolve("part-00000.json")), "the earlier run's --stats and output are kept");
         }
+        // a seed file whose name the glob misses is refused as an input is, with its escaped name: the size check globbed
+        // unchecked, so corpus[1].jsonl was measured as corpus1.jsonl, another file, and refused for that file's bytes
+        Path named = Files.writeString(tmp.resolve("corpus[1].jsonl"), "{\"instruction\": \"Name a colour.\"}\n");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(tmp.resolve("corpus1.jsonl").toFile(), "rw")) {
+            f.setLength(DistillCommand.SelfInstructCommand.MAX_SEED_BYTES + 1);
+        }
+        Cli.Result r = Cli.run("distill", "self-instruct", "--no-progress", "--teacher", model().toString(), "--seed-tasks",
+                named.toString(), "--num", "1", "--output", tmp.resolve("si-named").toString());
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.err().contains(named + " matches ") && r.err().contains("corpus1.jsonl as a glob")
+                && r.err().contains(tmp.resolve("corpus\\[1\\].jsonl").toString()), r.err());
     }
 
     /**
