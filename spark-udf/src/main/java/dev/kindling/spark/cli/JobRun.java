@@ -114,6 +114,9 @@ public final class JobRun {
         // schema inference and the emptiness check read rows the progress line would count on top of the job's
         DatasetReader.Input in = ProgressBar.uncounted(spark.sparkContext(), () -> DatasetReader.readInput(spark, options.readOptions()));
         Dataset<Row> docs = in.rows();
+        // before the first stage, which would replace and drop such a column; the stages themselves refuse it only as
+        // Transformers, as a pipeline carries their own metric columns from stage to stage
+        dev.kindling.spark.io.Columns.refuseReserved(docs.schema(), "input " + String.join(",", options.input));
         // the check is a Spark job of its own (planning the whole reader, a pass until the first row): needed only when
         // reading did not already see a row (JSON Lines' schema inference reads every line)
         if (!in.seenRows() && ProgressBar.uncounted(spark.sparkContext(), docs::isEmpty)) {

@@ -115,19 +115,11 @@ public abstract class CurationStage<S extends CurationStage<S>> extends Transfor
         return in;
     }
 
-    /** The prefix of the stages' working columns ({@code _kd_filter}, {@code _kd_exact_key}), added and dropped by {@code run}. */
-    private static final String WORKING_PREFIX = "_kd_";
-
     @Override
     public StructType transformSchema(StructType schema) {
-        // refused here, not in apply: a CLI pipeline carries earlier stages' metric columns (_kd_pii_email) between its stages
-        for (String f : schema.fieldNames()) {
-            if (f.length() >= WORKING_PREFIX.length() && Columns.sameName(f.substring(0, WORKING_PREFIX.length()), WORKING_PREFIX)) {
-                // the stage's withColumn of its own would replace it and its drop remove it: a column gone without a word
-                throw KindlingException.usage(name() + ": the input's column '" + f + "' has a name the curation stages keep for "
-                        + "their working columns (" + WORKING_PREFIX + "...), which they replace and drop: rename it");
-            }
-        }
+        // refused here, not in apply: a CLI pipeline carries earlier stages' metric columns (_kd_pii_email) between its
+        // stages, and refuses such a column of its input before the first stage (JobRun.readInput)
+        Columns.refuseReserved(schema, name() + ": the input");
         return outputSchema(schema, getIdCol(), getTextCol(), "idCol", "textCol");
     }
 

@@ -230,6 +230,7 @@ public final class PerplexityFilter extends Transformer implements PipelineStage
     @Override
     public StructType transformSchema(StructType schema) {
         requireOneThreshold();
+        Columns.refuseReserved(schema, NAME + ": the input"); // the score's metric columns (_kindling_...) are replaced and dropped
         StructType in = Columns.resolve(schema, Columns.REASON, NAME) == null ? schema.add(Columns.REASON, DataTypes.StringType, true) : schema;
         return scoreOfTransform().transformSchema(in); // it refuses a reason column that is no string
     }

@@ -31,6 +31,37 @@ public final class Columns {
     }
 
     /**
+     * The prefixes of the columns Kindling's stages add and drop again: the curation stages' working columns
+     * ({@code _kd_filter}, {@code _kd_pii_email}) and the CLI's metric columns ({@link DatasetReader#METRIC_PREFIX},
+     * {@code _kindling_row_errors}). A stage's withColumn replaces an input column of such a name and its drop removes it.
+     */
+    public static final java.util.List<String> RESERVED_PREFIXES = java.util.List.of("_kd_", DatasetReader.METRIC_PREFIX);
+
+    /** The prefix of {@link #RESERVED_PREFIXES} that {@code name} starts with, compared as {@link #sameName}; else null. */
+    public static String reservedPrefix(String name) {
+        for (String p : RESERVED_PREFIXES) {
+            if (name.length() >= p.length() && sameName(name.substring(0, p.length()), p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Refuses a column of {@code schema} named with a {@link #reservedPrefix}, the error starting with {@code input} (what
+     * the schema is: {@code "quality: the input"}, {@code "input docs.jsonl"}): a stage would replace it with a column of
+     * its own and then drop it, without a word.
+     */
+    public static void refuseReserved(org.apache.spark.sql.types.StructType schema, String input) {
+        for (String f : schema.fieldNames()) {
+            if (reservedPrefix(f) != null) {
+                throw dev.kindling.spark.KindlingException.usage(input + " has a column '" + f + "', a name Kindling keeps for the "
+                        + "columns its stages add and drop (" + String.join("..., ", RESERVED_PREFIXES) + "...): rename it");
+            }
+        }
+    }
+
+    /**
      * The name of the field of {@code schema} that Spark reads for {@code name} (as {@link #sameName}: {@code "TEXT"}
      * finds {@code text} unless {@code spark.sql.caseSensitive} is set), or null when there is none. Two fields that
      * both match are refused naming {@code who}, as Spark refuses a reference to either as ambiguous.

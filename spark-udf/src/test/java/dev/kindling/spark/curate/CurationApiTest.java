@@ -158,8 +158,10 @@ class CurationApiTest {
 
     /**
      * A column of the input named like a stage's working columns ({@code _kd_filter}, {@code _kd_pii}, {@code _kd_exact_key})
-     * is refused naming it, before any job: the stage replaced it with its own and dropped it, so the column was gone from
-     * the output, in silence.
+     * or the metric columns ({@code _kindling_row_errors}) is refused naming it, before any job: the stage replaced it with
+     * its own and dropped it, so the column was gone from the output, in silence. The prefix is compared as Spark compares
+     * names: {@code _KD_pii} is the stages' {@code _kd_pii} unless {@code spark.sql.caseSensitive} is set, and then a
+     * column of its own, which they keep.
      */
     @Test
     void anInputColumnNamedLikeAWorkingColumnIsRefused() {
@@ -168,8 +170,23 @@ class CurationApiTest {
         for (dev.kindling.spark.curate.CurationStage<?> stage : List.of(new QualityFilter(), new PiiRedaction(), new ExactDedup(),
                 new MinHashDedup())) {
             dev.kindling.spark.KindlingException e = assertThrows(dev.kindling.spark.KindlingException.class, () -> stage.transform(docs));
-            assertTrue(e.getMessage().startsWith(stage.name() + ": the input's column '_kd_filter' has a name the curation stages "
-                    + "keep for their working columns"), e.getMessage());
+            assertTrue(e.getMessage().startsWith(stage.name() + ": the input has a column '_kd_filter', a name Kindling keeps for "
+                    + "the columns its stages add and drop (_kd_..., _kindling_...)"), e.getMessage());
+        }
+        Dataset<Row> upperOnly = docs.drop("_kd_filter");
+        dev.kindling.spark.KindlingException upper = assertThrows(dev.kindling.spark.KindlingException.class,
+                () -> new PiiRedaction().transform(upperOnly));
+        assertTrue(upper.getMessage().contains("has a column '_KD_pii'"), upper.getMessage());
+        Dataset<Row> metric = docs.drop("_kd_filter", "_KD_pii").withColumn("_kindling_row_errors", org.apache.spark.sql.functions.lit(3L));
+        dev.kindling.spark.KindlingException m = assertThrows(dev.kindling.spark.KindlingException.class,
+                () -> new QualityFilter().transform(metric));
+        assertTrue(m.getMessage().contains("has a column '_kindling_row_errors'"), m.getMessage());
+        spark.conf().set("spark.sql.caseSensitive", "true");
+        try {
+            Row kept = new PiiRedaction().transform(upperOnly).first();
+            assertEquals(7, kept.getInt(kept.fieldIndex("_KD_pii")));
+        } finally {
+            spark.conf().unset("spark.sql.caseSensitive");
         }
         // the same input without them runs
         assertEquals(1, new QualityFilter().transform(docs.drop("_kd_filter", "_KD_pii")).count());

@@ -283,6 +283,24 @@ class CurationCliTest {
         assertTrue(!Files.exists(out));
     }
     /**
+     * A column of the input named like the stages' own ({@code _kd_...}, {@code _kindling_...}) is refused before the first
+     * stage, naming it: the stages replaced it with theirs and dropped it, and the run exited 0 with the column gone.
+     */
+    @Test
+    void anInputColumnNamedLikeTheStagesOwnIsRefused() throws Exception {
+        for (String field : List.of("_kd_pii", "_KD_filter", "_kindling_row_errors")) {
+            Path in = tmp.resolve("reserved-" + field + ".jsonl");
+            Files.writeString(in, "{\"id\":\"a\",\"text\":\"a few words of text here\",\"" + field + "\":\"mine\"}\n");
+            Path out = tmp.resolve("reserved-" + field + "-out");
+            Cli.Result r = Cli.run("filter", "--filters", "pii", "--no-progress", "-i", in.toString(), "-o", out.toString());
+            assertEquals(2, r.code(), r.toString());
+            assertTrue(r.err().contains("input " + in + " has a column '" + field + "', a name Kindling keeps for the columns its "
+                    + "stages add and drop"), r.err());
+            assertFalse(Files.exists(out));
+        }
+    }
+
+    /**
      * A column a benchmark folder lacks (found once Spark reads it) is named with the config and the stage: the error said
      * 'decontaminate: benchmark ... has no column', naming neither, and the options of every surface that sets columns.
      */

@@ -104,6 +104,14 @@ class PerplexityFilterTransformerTest {
         assertEquals(Double.POSITIVE_INFINITY, PerplexityFilter.threshold(ten.limit(0), "perplexity", 0.5), "none scored");
     }
 
+    /** A column named like the score's metric columns ({@code _kindling_row_errors}), which the filter replaced and dropped, is refused. */
+    @Test
+    void aColumnNamedLikeAMetricColumnIsRefused() {
+        KindlingException metric = assertThrows(KindlingException.class,
+                () -> new PerplexityFilter(score()).setMaxPerplexity(60).transformSchema(DOCS.add("_kindling_row_errors", DataTypes.LongType)));
+        assertTrue(metric.getMessage().startsWith("perplexity: the input has a column '_kindling_row_errors'"), metric.getMessage());
+    }
+
     @Test
     void itRunsInASparkPipelineAndWithAParamMapAndLoadsBackSaved() throws Exception {
         List<String> texts = new java.util.ArrayList<>(Stories.prompts(10));
