@@ -56,6 +56,13 @@ class OutputColumnCollisionsTest {
         refused("countsCol 'reason' names an existing column", () -> new PiiRedaction().setCountsCol("reason").transformSchema(DOCS));
         Decontamination flag = new Decontamination().setBenchmark("bench.jsonl").setMode("flag").setFlagCol("text");
         refused("flagCol 'text' (a curate config's flag_column, filter's --flag-column) names an existing column", () -> flag.transformSchema(DOCS));
+        // a name the stages keep for their own columns: theirs replaced it and was dropped, the output lost in silence
+        refused("countsCol '_kd_pii' starts with _kd_, which Kindling keeps", () -> new PiiRedaction().setCountsCol("_kd_pii").transformSchema(DOCS));
+        refused("countsCol '_KD_pii_email' starts with _kd_", () -> new PiiRedaction().setCountsCol("_KD_pii_email").transformSchema(DOCS));
+        refused("countsCol '_kindling_row_errors' starts with _kindling_",
+                () -> new PiiRedaction().setCountsCol("_kindling_row_errors").transformSchema(DOCS));
+        Decontamination working = new Decontamination().setBenchmark("bench.jsonl").setMode("flag").setFlagCol("_kd_contaminated");
+        refused("flagCol '_kd_contaminated' (a curate config's flag_column, filter's --flag-column) starts with _kd_", () -> working.transformSchema(DOCS));
         Decontamination bogus = new Decontamination().setBenchmark("bench.jsonl");
         // a value given through copy(ParamMap) (or a saved stage) is refused there, as setMode refuses it
         refused("mode must be drop or flag, got 'bogus'", () -> bogus.copy(new ParamMap().put(bogus.mode(), "bogus")));

@@ -180,6 +180,12 @@ public final class Decontamination extends CurationStage<Decontamination> {
             // spark.sql.caseSensitive is set, as Spark resolves names
             throw KindlingException.usage(NAME + ": flagCol '" + getFlagCol() + "' (a curate config's flag_column, filter's --flag-column) names an existing column; choose another");
         }
+        if (getMode().equals("flag") && Columns.reservedPrefix(getFlagCol()) != null) {
+            // the stage's working column (_kd_contaminated) takes such a name and is dropped: the flags were lost, though
+            // transformSchema declared them
+            throw KindlingException.usage(NAME + ": flagCol '" + getFlagCol() + "' (a curate config's flag_column, filter's --flag-column) starts with "
+                    + Columns.reservedPrefix(getFlagCol()) + ", which Kindling keeps for the columns its stages add and drop; choose another");
+        }
         return getMode().equals("flag") ? in.add(getFlagCol(), DataTypes.BooleanType, true) : in;
     }
 

@@ -138,6 +138,12 @@ public final class PiiRedaction extends CurationStage<PiiRedaction> {
             // spark.sql.caseSensitive is set, as Spark resolves names
             throw KindlingException.usage(NAME + ": countsCol '" + getCountsCol() + "' names an existing column; choose another");
         }
+        if (!getCountsCol().isEmpty() && Columns.reservedPrefix(getCountsCol()) != null) {
+            // the stage's own working and metric columns (_kd_pii, _kd_pii_email) take such a name and are dropped: the
+            // counts were lost, though transformSchema declared them
+            throw KindlingException.usage(NAME + ": countsCol '" + getCountsCol() + "' starts with " + Columns.reservedPrefix(getCountsCol())
+                    + ", which Kindling keeps for the columns its stages add and drop; choose another");
+        }
         return getCountsCol().isEmpty() ? in
                 : in.add(getCountsCol(), DataTypes.createMapType(DataTypes.StringType, DataTypes.IntegerType), true);
     }

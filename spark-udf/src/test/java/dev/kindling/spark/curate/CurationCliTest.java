@@ -298,6 +298,14 @@ class CurationCliTest {
                     + "stages add and drop"), r.err());
             assertFalse(Files.exists(out));
         }
+        Path flagged = tmp.resolve("reserved-flag.jsonl");
+        Files.writeString(flagged, "{\"id\":\"a\",\"text\":\"a few words of text here\"}\n");
+        Path bench = tmp.resolve("reserved-bench.jsonl");
+        Files.writeString(bench, "{\"text\":\"nothing like the input at all, not one of its words\"}\n");
+        Cli.Result flag = Cli.run("filter", "--decontaminate", bench.toString(), "--flag-contaminated", "--flag-column",
+                "_kd_contaminated", "--no-progress", "-i", flagged.toString(), "-o", tmp.resolve("reserved-flag-out").toString());
+        assertEquals(2, flag.code(), flag.toString());
+        assertTrue(flag.err().contains("flagCol '_kd_contaminated'"), flag.err());
     }
 
     /**
