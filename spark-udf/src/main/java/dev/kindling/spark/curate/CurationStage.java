@@ -189,7 +189,7 @@ public abstract class CurationStage<S extends CurationStage<S>> extends Transfor
             }
         }
         if (collated.isEmpty()) {
-            return Columns.withMetadataOf(docs.schema(), run(docs, context));
+            return Columns.withMetadataOf(docs.schema(), reasonAsNamed(docs.schema(), run(docs, context)));
         }
         Dataset<Row> plain = docs;
         for (String c : collated.keySet()) {
@@ -202,7 +202,16 @@ public abstract class CurationStage<S extends CurationStage<S>> extends Transfor
                 out = out.withColumn(c, Columns.named(c).cast(collated.getOrDefault(c, idType)));
             }
         }
-        return Columns.withMetadataOf(docs.schema(), out);
+        return Columns.withMetadataOf(docs.schema(), reasonAsNamed(docs.schema(), out));
+    }
+
+    /**
+     * {@code out} with its reason column under the name {@code input} gives it ({@code Reason}): a stage's
+     * {@code withColumn("reason", ...)} renamed it, where transformSchema keeps an input column's name.
+     */
+    private Dataset<Row> reasonAsNamed(StructType input, Dataset<Row> out) {
+        String named = Columns.resolve(input, Columns.REASON, name());
+        return named == null || named.equals(Columns.REASON) ? out : out.withColumnRenamed(Columns.REASON, named);
     }
 
     /** The stage's work on validated input. */

@@ -182,8 +182,11 @@ public final class PerplexityFilter extends Transformer implements PipelineStage
                 context.reportMeasure(ppl.equals("perplexity") ? "perplexity threshold" : "perplexity threshold (" + ppl + ")", threshold);
             }
         }
-        Column reason = col(Columns.REASON);
-        return scored.withColumn(Columns.REASON, when(reason.isNotNull(), reason)
+        // under the name the input gives it: withColumn("reason") renamed a column Reason to reason, which transformSchema
+        // declares as Reason
+        String reasonName = Columns.require(scored.schema(), Columns.REASON, NAME).name();
+        Column reason = Columns.named(reasonName);
+        return scored.withColumn(reasonName, when(reason.isNotNull(), reason)
                 .when(col(ppl).isNull(), lit(NAME + ":unscored"))
                 .when(col(ppl).gt(threshold), lit(NAME + ":too_high")));
     }

@@ -193,6 +193,21 @@ class CurationApiTest {
     }
 
     /**
+     * An input reason column in another case ({@code Reason}) keeps its name, as transformSchema declares: the stages'
+     * withColumn("reason") renamed it to reason.
+     */
+    @Test
+    void aReasonColumnKeepsItsCase() {
+        StructType schema = new StructType().add("id", DataTypes.StringType).add("text", DataTypes.StringType).add("Reason", DataTypes.StringType);
+        Dataset<Row> docs = TestSpark.session().createDataFrame(List.of(RowFactory.create("1", "a few words of text here", null)), schema);
+        for (dev.kindling.spark.curate.CurationStage<?> stage : List.of(new QualityFilter(), new PiiRedaction(), new ExactDedup())) {
+            Dataset<Row> out = stage.transform(docs);
+            assertEquals(stage.transformSchema(docs.schema()), out.schema(), stage.name());
+            assertTrue(List.of(out.columns()).contains("Reason"), stage.name() + ": " + List.of(out.columns()));
+        }
+    }
+
+    /**
      * A NULL text: the SQL function gives the reason the stages reject it for (the first filter's null_text), where it
      * gave NULL, which reads as kept.
      */

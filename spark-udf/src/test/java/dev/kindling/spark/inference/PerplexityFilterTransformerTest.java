@@ -112,6 +112,15 @@ class PerplexityFilterTransformerTest {
         assertTrue(metric.getMessage().startsWith("perplexity: the input has a column '_kindling_row_errors'"), metric.getMessage());
     }
 
+    /** An input reason column in another case ({@code Reason}) keeps its name, as transformSchema declares (withColumn renamed it). */
+    @Test
+    void aReasonColumnKeepsItsCase() {
+        Dataset<Row> in = ScoreJudgeEmbedTest.texts(TestSpark.session(), Stories.prompts(2))
+                .withColumn("Reason", org.apache.spark.sql.functions.lit(null).cast(DataTypes.StringType));
+        PerplexityFilter filter = new PerplexityFilter(score()).setMaxPerplexity(60);
+        assertEquals(filter.transformSchema(in.schema()), filter.transform(in).schema());
+    }
+
     @Test
     void itRunsInASparkPipelineAndWithAParamMapAndLoadsBackSaved() throws Exception {
         List<String> texts = new java.util.ArrayList<>(Stories.prompts(10));
