@@ -126,6 +126,12 @@ class OutputColumnCollisionsTest {
                     java.util.List.of(new PiiRedaction().setCountsCol("TEXT").transformSchema(DOCS).fieldNames()));
             org.junit.jupiter.api.Assertions.assertEquals(java.util.List.of("id", "text", "reason", "prompt", "Reason"),
                     java.util.List.of(flagged.setFlagCol("Reason").transformSchema(DOCS).fieldNames()));
+            // and two outputs of one stage, or an output and the prompt, that differ in case (compared regardless of case
+            // under any setting)
+            new TokenizerTransformer().setTokenizer("byte-level").setOutputCol("ids").setCountCol("IDS").transformSchema(DOCS);
+            new Score().setModel("m.gguf").setLogprobCol("x").setPerplexityCol("X").transformSchema(DOCS);
+            new Score().setModel("m.gguf").setLogprobCol("Error").transformSchema(DOCS);
+            new Generate().setModel("m.gguf").setErrorCol("Prompt").transformSchema(DOCS);
         } finally {
             TestSpark.session().conf().unset("spark.sql.caseSensitive");
         }

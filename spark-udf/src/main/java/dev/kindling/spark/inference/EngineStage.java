@@ -388,7 +388,7 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
      * column must be a string too, as the curation stages require.
      */
     protected final void requireAbsent(StructType schema, String... columns) {
-        java.util.Set<String> seen = new java.util.HashSet<>();
+        java.util.List<String> seen = new java.util.ArrayList<>();
         String error = getErrorCol();
         for (String c : columns) {
             if (c == null || c.isEmpty()) {
@@ -398,13 +398,14 @@ public abstract class EngineStage<S extends EngineStage<S>> extends Transformer 
             }
             // as Spark resolves names, by default regardless of case: "PROMPT" beside "prompt" made every later
             // reference to either ambiguous
-            if (Arrays.stream(schema.fieldNames()).anyMatch(f -> Columns.sameName(f, c))) {
+            if (Columns.contains(schema.fieldNames(), c)) {
                 throw KindlingException.usage(who() + ": output column '" + c + "' already exists");
             }
-            if (!seen.add(c.toLowerCase(java.util.Locale.ROOT)) || c.equalsIgnoreCase(error)) {
+            if (Columns.contains(seen.toArray(new String[0]), c) || Columns.sameName(c, error)) {
                 throw KindlingException.usage(who() + ": column '" + c + "' is given for two outputs (the output and error "
                         + "columns must differ)");
             }
+            seen.add(c);
         }
         if (error == null || error.isEmpty()) {
             throw KindlingException.usage(who() + ": errorCol must be a column name");

@@ -470,7 +470,7 @@ public final class Generate extends EngineStage<Generate> {
         requireAbsent(schema, getOutputCol());
         requireSystemPromptSeen(who(), usesMessages(), getOrDefault(chat), getOrDefault(systemPrompt));
         String input = usesMessages() ? getOrDefault(messagesCol) : getOrDefault(promptCol);
-        if (getErrorCol().equalsIgnoreCase(input)) {
+        if (Columns.sameName(getErrorCol(), input)) {
             throw KindlingException.usage(who() + ": the error column '" + getErrorCol() + "' is the prompt column; choose another");
         }
         if (getN() < 1) {

@@ -17,7 +17,12 @@ public final class Columns {
      * {@code spark.sql.caseSensitive} is set (the session's, or the default where there is none).
      */
     public static boolean sameName(String a, String b) {
-        return org.apache.spark.sql.internal.SQLConf.get().caseSensitiveAnalysis() ? a.equals(b) : a.equalsIgnoreCase(b);
+        return caseSensitive() ? a.equals(b) : a.equalsIgnoreCase(b);
+    }
+
+    /** Whether {@code spark.sql.caseSensitive} is set (the session's, or the default where there is none). */
+    public static boolean caseSensitive() {
+        return org.apache.spark.sql.internal.SQLConf.get().caseSensitiveAnalysis();
     }
 
     /** Whether {@code columns} holds one Spark takes for {@code name} ({@link #sameName}). */

@@ -134,7 +134,7 @@ public final class DatasetReader {
         StructType inferred = spark.read().option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT)
                 .option("maxStringLen", MAX_STRING_LEN).json(objects).schema();
         StructType schema = new StructType();
-        boolean caseSensitive = Boolean.parseBoolean(spark.conf().get("spark.sql.caseSensitive", "false"));
+        boolean caseSensitive = Columns.caseSensitive(); // as sameName, below, reads it
         Map<String, String> seen = new java.util.HashMap<>();
         for (StructField f : inferred.fields()) {
             if (f.name().equals(CORRUPT)) {

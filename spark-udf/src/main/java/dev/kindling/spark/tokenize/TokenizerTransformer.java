@@ -8,7 +8,6 @@ import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.stage.ParamChecks;
 import dev.kindling.spark.io.Columns;
 import dev.kindling.spark.stage.StageReader;
-import java.util.Arrays;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.Param;
@@ -168,12 +167,12 @@ public final class TokenizerTransformer extends Transformer implements DefaultPa
         if (getOutputCol() == null || getOutputCol().isEmpty()) {
             throw KindlingException.usage(ParamChecks.who(this) + ": outputCol is " + (getOutputCol() == null ? "null" : "empty") + "; the ids need a column");
         }
-        if (getOutputCol().equalsIgnoreCase(getCountCol())) {
+        if (Columns.sameName(getOutputCol(), getCountCol())) {
             throw KindlingException.usage(ParamChecks.who(this) + ": outputCol and countCol are both '" + getOutputCol() + "'; the ids would be lost");
         }
         for (String out : new String[] {getOutputCol(), getCountCol()}) {
             // as Spark resolves names, by default regardless of case: withColumn("TEXT") would replace "text"
-            if (!out.isEmpty() && Arrays.stream(schema.fieldNames()).anyMatch(name -> Columns.sameName(name, out))) {
+            if (!out.isEmpty() && Columns.contains(schema.fieldNames(), out)) {
                 throw KindlingException.usage(ParamChecks.who(this) + ": output column '" + out + "' already exists");
             }
         }
