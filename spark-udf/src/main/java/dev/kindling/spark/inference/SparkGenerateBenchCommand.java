@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -214,9 +215,35 @@ public final class SparkGenerateBenchCommand extends SparkCommand {
 
     private static long[] sparkJob(Dataset<Row> df, Generate g) {
         long t0 = System.nanoTime();
-        g.transform(df).write().format("noop").mode("overwrite").save();
+        Dataset<Row> generated = g.transform(df);
+        generated.write().format("noop").mode("overwrite").save();
         long ns = System.nanoTime() - t0;
+        requireNoFailedRows(g, generated);
         return new long[] {g.metrics().generatedTokens(), ns};
+    }
+
+    /**
+     * Stops the bench when a row of its Spark job failed, which its noop write let pass: spark_tok_s would count fewer
+     * tokens over the whole job's time. The engine-alone pass ran the same prompts first, but executors elsewhere (a
+     * cluster master) have their own heap and KV budget. The first failed row's error, already in the stage's words, is
+     * found by running {@code generated} again, only when one failed; a refusal (it carries the stage's advice) is a
+     * usage error, as the engine-alone pass's is, any other error a failure.
+     */
+    static void requireNoFailedRows(Generate g, Dataset<Row> generated) {
+        long failed = g.metrics().failedRows();
+        if (failed == 0) {
+            return;
+        }
+        String what = "bench spark-generate: " + failed + " of " + g.metrics().rows() + " rows of its Spark job failed";
+        Column error = generated.col(g.getErrorCol());
+        List<Row> first = generated.where(error.isNotNull()).select(error).limit(1).collectAsList();
+        if (first.isEmpty()) {
+            throw new KindlingException(what + " (none failed when run again to find the first one's error)");
+        }
+        String why = first.get(0).getString(0);
+        RefusalAdvice advice = g.refusalAdvice();
+        boolean refused = why.contains(advice.longPrompts()) || why.contains(advice.kvBudget());
+        throw new KindlingException(refused ? KindlingException.USAGE : KindlingException.FAILURE, what + ", the first with: " + why);
     }
 
     /** Nanoseconds of the Spark job around the engine: the same rows through a partition loop without engine work. */

@@ -16,6 +16,7 @@ import dev.kindling.inference.sample.RowSeeds;
 import dev.kindling.inference.Engine;
 import dev.kindling.inference.EngineOptions;
 import dev.kindling.inference.GenerationRequest;
+import dev.kindling.spark.KindlingException;
 import dev.kindling.spark.TestSpark;
 import dev.kindling.spark.cli.Cli;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +26,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -1451,6 +1456,33 @@ class InferenceCliTest {
         assertEquals(new RefusalAdvice(SparkGenerateBenchCommand.LONG_PROMPT_ADVICE, SparkGenerateBenchCommand.KV_BUDGET_ADVICE),
                 advice);
         assertTrue(!advice.kvBudget().contains("setKv") && advice.kvBudget().contains("--kv-cache-type f16"), advice.kvBudget());
+    }
+
+    /**
+     * bench spark-generate's Spark job writes to noop: a row that failed there (on a cluster, executors with their own heap
+     * and KV budget, where the engine-alone pass on the driver went well) was let pass, and spark_tok_s counted fewer
+     * tokens. Here the engine-alone pass is left out, and the job's rows are past a context of 16.
+     */
+    @Test
+    void benchSparkGenerateStopsOnAFailedRowOfItsSparkJob() throws Exception {
+        List<Row> rows = new ArrayList<>();
+        for (String p : SparkGenerateBenchCommand.prompts(3)) {
+            rows.add(RowFactory.create(p));
+        }
+        Dataset<Row> df = TestSpark.session().createDataFrame(rows, new StructType().add("prompt", DataTypes.StringType));
+        Generate failing = SparkGenerateBenchCommand.generate(EngineSpec.of(Stories.withContext(tmp, 16).toString()), 2);
+        Dataset<Row> generated = failing.transform(df);
+        generated.write().format("noop").mode("overwrite").save();
+        KindlingException e = assertThrows(KindlingException.class,
+                () -> SparkGenerateBenchCommand.requireNoFailedRows(failing, generated));
+        assertEquals(KindlingException.USAGE, e.exitCode(), e.getMessage());
+        assertTrue(e.getMessage().contains("3 of 3 rows") && e.getMessage().contains("but the context holds 16")
+                && e.getMessage().contains(SparkGenerateBenchCommand.LONG_PROMPT_ADVICE), e.getMessage());
+
+        Generate fitting = SparkGenerateBenchCommand.generate(EngineSpec.of(Stories.model().toString()), 2);
+        Dataset<Row> fine = fitting.transform(df);
+        fine.write().format("noop").mode("overwrite").save();
+        SparkGenerateBenchCommand.requireNoFailedRows(fitting, fine);
     }
 
     /**
