@@ -200,6 +200,8 @@ public class EngineCliOptions {
      * {@code generate --prompt} (the engine's own command) advises it.
      */
     static final String LONG_PROMPT_ADVICE = dev.kindling.inference.cli.GenerateCommand.LONG_PROMPT_ADVICE;
+    /** The two settings a KV budget refusal's advice names, as a command with --kv-cache-type words them (bench spark-generate too). */
+    static final String HALVE_OR_RAISE_KV_BUDGET = "halve what a position takes with --kv-cache-type f16, or raise the budget";
     /**
      * The default KV budget and how a command line raises it, for the commands without --kv-budget-mb too (demo, bench
      * spark-generate).
@@ -210,8 +212,7 @@ public class EngineCliOptions {
      * What a job's row error advises for a sequence past the KV budget: these options' flags, which the distill commands'
      * teacher (and judge) options share. The stages' own advice named their setters, which a command line cannot call.
      */
-    public static final String KV_BUDGET_ADVICE = "halve what a position takes with --kv-cache-type f16, or raise the budget: "
-            + "--kv-budget-mb, " + DEFAULT_KV_BUDGET;
+    public static final String KV_BUDGET_ADVICE = HALVE_OR_RAISE_KV_BUDGET + ": --kv-budget-mb, " + DEFAULT_KV_BUDGET;
 
     /** Applies these options to a stage, whose row errors then advise these flags. */
     public <S extends EngineStage<S>> S applyTo(S stage) {

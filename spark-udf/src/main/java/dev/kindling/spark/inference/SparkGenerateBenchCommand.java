@@ -71,8 +71,8 @@ public final class SparkGenerateBenchCommand extends SparkCommand {
      */
     static final String LONG_PROMPT_ADVICE = "bench spark-generate makes up its prompts, a sentence each, and cuts none (it "
             + "has no --truncate-prompts): bench a model of a longer context";
-    static final String KV_BUDGET_ADVICE = "halve what a position takes with --kv-cache-type f16, or raise the budget (bench "
-            + "spark-generate has no --kv-budget-mb), " + EngineCliOptions.DEFAULT_KV_BUDGET;
+    static final String KV_BUDGET_ADVICE = EngineCliOptions.HALVE_OR_RAISE_KV_BUDGET + " (bench spark-generate has no "
+            + "--kv-budget-mb), " + EngineCliOptions.DEFAULT_KV_BUDGET;
 
     /** Makes up its prompts and writes nowhere. */
     @Override
