@@ -16,6 +16,11 @@ public abstract class AdvisedRefusal extends RequestRefusedException {
         this.facts = facts;
     }
 
+    /** What was refused and why, without advice: a message that lists several refusals gives their advice once. */
+    public String facts() {
+        return facts;
+    }
+
     /** The refusal's facts followed by {@code advice} in parentheses, in place of the engine's advice. */
     public String withAdvice(String advice) {
         return facts + " (" + advice + ")";

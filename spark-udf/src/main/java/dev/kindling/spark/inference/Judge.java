@@ -316,7 +316,9 @@ public final class Judge extends EngineStage<Judge> {
         CompletableFuture<List<Judging.Judgment>> all = CompletableFuture.allOf(parts.toArray(new CompletableFuture[0]))
                 .handle((v, t) -> {
                     List<Judging.Judgment> out = new ArrayList<>(parts.size());
-                    StringBuilder why = new StringBuilder();
+                    // each failed candidate's words and the advice they end with (null where none): an advice is given
+                    // once, after the last candidate it is for, where it was repeated for each
+                    List<String[]> failed = new ArrayList<>();
                     for (int i = 0; i < parts.size(); i++) {
                         try {
                             out.add(parts.get(i).join());
@@ -326,12 +328,20 @@ public final class Judge extends EngineStage<Judge> {
                                     || c instanceof dev.kindling.inference.EngineStepException) {
                                 throw e;
                             }
-                            why.append(why.length() == 0 ? "" : "; ").append("candidate at index ").append(i)
-                                    .append(" (of ").append(parts.size()).append("): ")
-                                    .append(advice.describe(c));
+                            String m = "candidate at index " + i + " (of " + parts.size() + "): " + advice.describe(c);
+                            dev.kindling.inference.AdvisedRefusal r = dev.kindling.inference.AdvisedRefusal.in(c,
+                                    dev.kindling.inference.AdvisedRefusal.class);
+                            int end = r == null || m.lastIndexOf(r.facts()) < 0 ? -1 : m.lastIndexOf(r.facts()) + r.facts().length();
+                            failed.add(end < 0 ? new String[] {m, null} : new String[] {m.substring(0, end), m.substring(end)});
                         }
                     }
-                    if (why.length() > 0) {
+                    if (!failed.isEmpty()) {
+                        StringBuilder why = new StringBuilder();
+                        for (int k = 0; k < failed.size(); k++) {
+                            String said = failed.get(k)[1];
+                            boolean saidLater = failed.subList(k + 1, failed.size()).stream().anyMatch(f -> java.util.Objects.equals(f[1], said));
+                            why.append(k == 0 ? "" : "; ").append(failed.get(k)[0]).append(said == null || saidLater ? "" : said);
+                        }
                         throw new CandidateFailed(why.toString());
                     }
                     return out;

@@ -37,9 +37,28 @@ class JudgeCandidateErrorTest {
         Row r = judge().transform(in).first();
         assertNull(r.get(2), "a row with a failed candidate has no judgments");
         String error = r.getString(3);
-        assertTrue(error.startsWith("judge: candidate at index 1 (of 4): stories260K.gguf: the sequence has "), error);
-        assertTrue(error.contains("; candidate at index 3 (of 4): stories260K.gguf: the sequence has "), error);
+        assertTrue(error.startsWith("judge: candidate at index 1 (of 4): stories260K.gguf: the prompt has "), error);
+        assertTrue(error.contains("; candidate at index 3 (of 4): stories260K.gguf: the prompt has "), error);
         assertTrue(!error.contains("index 0") && !error.contains("index 2"), error);
+    }
+
+    /**
+     * Several candidates past the judge's context give the advice once, after the last of them: it was repeated for each
+     * candidate (four copies with distill dpo --samples 4).
+     */
+    @Test
+    void theAdviceIsGivenOnceForSeveralCandidates() {
+        Dataset<Row> in = TestSpark.session().createDataFrame(List.of(
+                RowFactory.create("Tell a story.", new String[] {tooLong(), "A dog ran.", tooLong(), tooLong()})),
+                new StructType().add("prompt", DataTypes.StringType).add("completion", DataTypes.createArrayType(DataTypes.StringType)));
+        String error = judge().transform(in).first().getString(3);
+        assertEquals(1, error.split(java.util.regex.Pattern.quote(Judge.LONG_PROMPT_ADVICE), -1).length - 1, error);
+        assertTrue(error.startsWith("judge: candidate at index 0 (of 4): stories260K.gguf: ") && error.contains("; candidate at "
+                + "index 2 (of 4): stories260K.gguf: ") && error.contains("but the context holds 2048 (" + Judge.LONG_PROMPT_ADVICE), error);
+        String[] candidates = error.split("; candidate at index ");
+        assertEquals(3, candidates.length, error);
+        assertTrue(candidates[0].contains("but the context holds 2048") && candidates[1].contains("but the context holds 2048")
+                && !candidates[0].contains(Judge.LONG_PROMPT_ADVICE) && !candidates[1].contains(Judge.LONG_PROMPT_ADVICE), error);
     }
 
     /** A single response (a string column) has no index to give: its error is the engine's, as before. */
@@ -48,7 +67,7 @@ class JudgeCandidateErrorTest {
         Dataset<Row> in = TestSpark.session().createDataFrame(List.of(RowFactory.create("Tell a story.", tooLong())),
                 new StructType().add("prompt", DataTypes.StringType).add("completion", DataTypes.StringType));
         String error = judge().transform(in).first().getString(3);
-        assertTrue(error.startsWith("judge: stories260K.gguf: the sequence has "), error);
+        assertTrue(error.startsWith("judge: stories260K.gguf: the prompt has "), error);
     }
 
     /**
