@@ -18,8 +18,18 @@ public final class PromptTooLongException extends AdvisedRefusal {
 
     /** {@code source}: the model as the engine names it in its messages. */
     public PromptTooLongException(String source, int promptTokens, int contextLength) {
-        super(source + ": the prompt has " + promptTokens + " tokens but the context holds " + contextLength
-                + (promptTokens == contextLength ? ", which leaves no room to generate" : ""), ENGINE_ADVICE);
+        this(source + ": the prompt has " + promptTokens + " tokens but the context holds " + contextLength
+                + (promptTokens == contextLength ? ", which leaves no room to generate" : ""), ENGINE_ADVICE, promptTokens,
+                contextLength);
+    }
+
+    /**
+     * A caller's refusal of a sequence it makes from a prompt, past the context as the engine would refuse it (a judge's
+     * prompt and "Rating:", whose probabilities it reads): {@code facts} say what it is, {@code advice} what that caller's
+     * own callers can do, where the engine's words would advise them the engine's Java options.
+     */
+    public PromptTooLongException(String facts, String advice, int promptTokens, int contextLength) {
+        super(facts, advice);
         this.promptTokens = promptTokens;
         this.contextLength = contextLength;
     }

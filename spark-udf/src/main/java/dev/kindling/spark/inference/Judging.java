@@ -134,7 +134,8 @@ public final class Judging {
         if (longest > context) {
             // refused as the written answer's prompt is, so that each surface advises its own remedy (a shorter prompt, a
             // judge of a longer context): the engine's scoring refusal ("the sequence has N tokens") advised nothing
-            return CompletableFuture.failedFuture(new PromptTooLongException(engine.source(), longest, context));
+            return CompletableFuture.failedFuture(new PromptTooLongException(engine.source() + ": the judge prompt and \"Rating:\" "
+                    + "have " + longest + " tokens but the context holds " + context, Judge.LONG_PROMPT_ADVICE, longest, context));
         }
         // what the judge read: its prompt when it wrote an answer first, then the rating passes' prompts
         long read = (text != null ? r.prompt().length : 0)

@@ -37,8 +37,8 @@ class JudgeCandidateErrorTest {
         Row r = judge().transform(in).first();
         assertNull(r.get(2), "a row with a failed candidate has no judgments");
         String error = r.getString(3);
-        assertTrue(error.startsWith("judge: candidate at index 1 (of 4): stories260K.gguf: the prompt has "), error);
-        assertTrue(error.contains("; candidate at index 3 (of 4): stories260K.gguf: the prompt has "), error);
+        assertTrue(error.startsWith("judge: candidate at index 1 (of 4): stories260K.gguf: the judge prompt and \"Rating:\" have "), error);
+        assertTrue(error.contains("; candidate at index 3 (of 4): stories260K.gguf: the judge prompt and \"Rating:\" have "), error);
         assertTrue(!error.contains("index 0") && !error.contains("index 2"), error);
     }
 
@@ -67,7 +67,7 @@ class JudgeCandidateErrorTest {
         Dataset<Row> in = TestSpark.session().createDataFrame(List.of(RowFactory.create("Tell a story.", tooLong())),
                 new StructType().add("prompt", DataTypes.StringType).add("completion", DataTypes.StringType));
         String error = judge().transform(in).first().getString(3);
-        assertTrue(error.startsWith("judge: stories260K.gguf: the prompt has "), error);
+        assertTrue(error.startsWith("judge: stories260K.gguf: the judge prompt and \"Rating:\" have "), error);
     }
 
     /**
